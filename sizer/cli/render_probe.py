@@ -1,0 +1,104 @@
+"""Plain-text table of a Hardware record."""
+
+from __future__ import annotations
+
+from sizer.probe import isa
+from sizer.probe.records import Accelerator, Hardware
+from sizer.units import gib, rate
+
+
+def render_probe(hw: Hardware) -> str:
+    rows = [*_cpu_rows(hw), *_memory_rows(hw), *_accelerator_rows(hw), *_runtime_rows(hw)]
+    width = max(len(label) for label, _ in rows)
+    system = " ".join(v for v in hw.os.values() if v)
+    lines = [f"sizer probe — {hw.source} ({system or 'unknown OS'})", ""]
+    lines += [f"{label.ljust(width)}  {value}" for label, value in rows]
+    lines += _measurement_lines(hw) + _missing_lines(hw)
+    return "\n".join(lines)
+
+
+def _cpu_rows(hw: Hardware) -> list[tuple[str, str]]:
+    cpu = hw.cpu
+    groups = ", ".join(f"{g.physical_cores} {g.kind}" for g in cpu.core_groups if g.kind != "all")
+    hybrid = f"hybrid: {groups}" if cpu.hybrid else ("not hybrid" if cpu.hybrid is False else "")
+    cores = f"{cpu.physical_cores or '?'} physical, {cpu.logical_cpus or '?'} logical"
+    clocks = f"base {_mhz(cpu.base_freq_mhz)}, max {_mhz(cpu.max_freq_mhz)}"
+    caches = " · ".join(f"{k.upper()} {gib(v)}" for k, v in cpu.cache_bytes.items())
+    return [
+        ("CPU", f"{cpu.brand or '?'} ({cpu.vendor or '?'}, {cpu.arch or '?'})"),
+        ("cores", f"{cores}; {hybrid}".rstrip("; ")),
+        ("clock", clocks),
+        ("caches", caches or "?"),
+        ("ISA", isa.summary(cpu.isa) + _lacks(cpu.isa)),
+    ]
+
+
+def _lacks(features: dict[str, bool]) -> str:
+    wanted = [("avx512f", "AVX-512"), ("amx_int8", "AMX"), ("sve", "SVE"), ("i8mm", "I8MM")]
+    absent = [label for key, label in wanted if features.get(key) is False]
+    return f"  (no {', '.join(absent)})" if absent else ""
+
+
+def _mhz(value: float | None) -> str:
+    return f"{value / 1000:.2f} GHz" if value else "?"
+
+
+def _memory_rows(hw: Hardware) -> list[tuple[str, str]]:
+    mem = hw.memory
+    shared = {True: "yes", False: "no", None: "unknown"}[mem.unified_with_gpu]
+    text = (f"{gib(mem.total_bytes)} total, {gib(mem.available_bytes)} available, "
+            f"swap {gib(mem.swap_total_bytes)}; GPU shares RAM: {shared}")  # fmt: skip
+    return [("memory", text)]
+
+
+def _accelerator_rows(hw: Hardware) -> list[tuple[str, str]]:
+    rows = [(a.kind.upper(), _describe(a)) for a in hw.accelerators]
+    if not rows:
+        rows = [("GPU/NPU", "none found")]
+    return rows
+
+
+def _describe(acc: Accelerator) -> str:
+    kind = {True: "integrated", False: "discrete", None: ""}[acc.integrated]
+    parts = [f"{acc.name} [{acc.device_id}, {acc.source}]", kind]
+    if acc.memory_total_bytes:
+        free = f", {gib(acc.memory_free_bytes)} free" if acc.memory_free_bytes else ""
+        parts.append(f"{gib(acc.memory_total_bytes)}{free}")
+    if acc.compute_capability:
+        parts.append(f"compute {acc.compute_capability}")
+    if acc.driver_version:
+        parts.append(f"driver {acc.driver_version}")
+    return ", ".join(p for p in parts if p)
+
+
+def _runtime_rows(hw: Hardware) -> list[tuple[str, str]]:
+    ov = hw.openvino
+    devices = ", ".join(d.device_id for d in ov.devices)
+    ov_text = f"{ov.version or '?'}: {devices or 'no devices'}" if ov.available else "absent"
+    lc = hw.llama_cpp
+    offload = "GPU offload" if lc.gpu_offload else "CPU only"
+    lc_text = f"{lc.version}, {offload} (backends: {', '.join(lc.backends)})" if lc.installed \
+        else "not installed"  # fmt: skip
+    return [("OpenVINO", ov_text), ("llama.cpp", lc_text)]
+
+
+def _measurement_lines(hw: Hardware) -> list[str]:
+    if not hw.measurements:
+        return []
+    lines = ["", "measured (median, spread = (max-min)/median)"]
+    for m in hw.measurements:
+        threads = f"{m.threads} thread{'s' if m.threads != 1 else ''}" if m.threads else ""
+        label = f"{m.kernel} {m.device} {threads}".strip()
+        spread = (m.stats.max - m.stats.min) / m.stats.median if m.stats.median else 0
+        lines.append(f"  {label:<42} {rate(m.stats.median, m.unit):>14}  ±{spread:.0%}"
+                     f"  (n={m.stats.n})")  # fmt: skip
+    return lines
+
+
+def _missing_lines(hw: Hardware) -> list[str]:
+    lines = []
+    if hw.absent:
+        lines += ["", "absent:"] + [f"  {a.field}: {a.reason}" for a in hw.absent]
+    if hw.missing:
+        lines += ["", "could not read:"] + [f"  {m.field}: {m.reason}" for m in hw.missing]
+    return lines

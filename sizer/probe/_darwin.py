@@ -1,0 +1,133 @@
+"""macOS readers: ``sysctl -a`` (CPU, P/E clusters, memory, ISA) and the Apple GPU.
+
+Apple Silicon has one memory pool: the GPU uses system RAM, and by default Metal lets one
+process wire up to about 2/3–3/4 of it (``iogpu.wired_limit_mb`` overrides; 0 = default).
+"""
+
+from __future__ import annotations
+
+from sizer.probe import isa
+from sizer.probe.records import Accelerator, CoreGroup, Hardware
+from sizer.probe.sysroot import SysRoot
+
+
+def parse_sysctl(text: str) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key and " " not in key.strip():
+            values[key.strip()] = value.strip()
+    return values
+
+
+def read_sysctl(root: SysRoot) -> dict[str, str]:
+    text = root.command(["sysctl", "-a"], "sysctl.txt")
+    return parse_sysctl(text) if text else {}
+
+
+def _int(values: dict[str, str], key: str) -> int | None:
+    try:
+        return int(values[key])
+    except (KeyError, ValueError):
+        return None
+
+
+def read_cpu(values: dict[str, str], hw: Hardware, arch: str) -> None:
+    if not values:
+        hw.note_missing("cpu", "sysctl output unavailable")
+        return
+    cpu = hw.cpu
+    cpu.arch = arch or ("arm64" if "hw.optional.arm64" in values else None)
+    cpu.brand = values.get("machdep.cpu.brand_string")
+    cpu.vendor = (
+        "Apple" if (cpu.brand or "").startswith("Apple") else values.get("machdep.cpu.vendor")
+    )
+    cpu.physical_cores = _int(values, "hw.physicalcpu")
+    cpu.logical_cpus = _int(values, "hw.logicalcpu")
+    cpu.sockets = _int(values, "hw.packages")
+    _read_perflevels(values, hw)
+    _read_caches(values, hw)
+    if isa.is_arm(cpu.arch):
+        cpu.isa = isa.from_darwin_sysctl(values)
+    else:
+        words = (
+            (
+                values.get("machdep.cpu.features", "")
+                + " "
+                + values.get("machdep.cpu.leaf7_features", "")
+            )
+            .lower()
+            .replace(".", "_")
+            .split()
+        )
+        cpu.isa = isa.from_flag_words(words, cpu.arch)
+    max_hz = _int(values, "hw.cpufrequency_max")
+    cpu.max_freq_mhz = max_hz / 1e6 if max_hz else None
+    if max_hz is None:
+        # Apple Silicon does not publish clock speeds through sysctl.
+        hw.note_missing("cpu.max_freq_mhz", "macOS on Apple Silicon does not expose clocks")
+        hw.note_missing("cpu.base_freq_mhz", "macOS on Apple Silicon does not expose clocks")
+
+
+def _read_perflevels(values: dict[str, str], hw: Hardware) -> None:
+    """hw.perflevel0 is the performance cluster, perflevel1 the efficiency cluster."""
+    levels = _int(values, "hw.nperflevels") or 0
+    groups = []
+    for level in range(levels):
+        cores = _int(values, f"hw.perflevel{level}.physicalcpu")
+        logical = _int(values, f"hw.perflevel{level}.logicalcpu") or cores
+        if cores:
+            kind = {"Performance": "P", "Efficiency": "E"}.get(
+                values.get(f"hw.perflevel{level}.name", ""), "P" if level == 0 else "E"
+            )
+            groups.append(CoreGroup(kind, cores, logical or cores))
+    hw.cpu.core_groups = groups
+    hw.cpu.hybrid = len(groups) > 1 if groups else None
+
+
+def _read_caches(values: dict[str, str], hw: Hardware) -> None:
+    """Per-cluster L2 when perflevels exist (each cluster shares one L2)."""
+    caches: dict[str, int] = {}
+    l1d = _int(values, "hw.perflevel0.l1dcachesize") or _int(values, "hw.l1dcachesize")
+    l2 = _int(values, "hw.perflevel0.l2cachesize") or _int(values, "hw.l2cachesize")
+    if l1d:
+        caches["l1d"] = l1d
+    if l2:
+        caches["l2"] = l2
+    l3 = _int(values, "hw.l3cachesize")
+    if l3:
+        caches["l3"] = l3
+    hw.cpu.cache_bytes = caches
+
+
+def read_memory(values: dict[str, str], hw: Hardware, root: SysRoot) -> None:
+    hw.memory.total_bytes = _int(values, "hw.memsize")
+    if hw.memory.total_bytes is None:
+        hw.note_missing("memory.total_bytes", "sysctl hw.memsize unavailable")
+    if root.live:
+        from sizer.probe import _portable
+
+        _portable.read_memory_dynamic(hw)
+    else:
+        hw.note_missing("memory.available_bytes", "not in a sysctl capture")
+
+
+def read_apple_gpu(values: dict[str, str], hw: Hardware) -> None:
+    brand = hw.cpu.brand or ""
+    if not brand.startswith("Apple"):
+        return
+    hw.memory.unified_with_gpu = True
+    wired_mb = _int(values, "iogpu.wired_limit_mb")
+    hw.accelerators.append(
+        Accelerator(
+            kind="gpu",
+            vendor="Apple",
+            name=f"{brand} GPU",
+            source="apple-sysctl",
+            device_id="metal:0",
+            integrated=True,
+            memory_total_bytes=hw.memory.total_bytes,
+            memory_shared_with_ram=True,
+            extra={"wired_limit_mb": wired_mb} if wired_mb else {},
+        )
+    )
