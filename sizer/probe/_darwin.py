@@ -86,17 +86,19 @@ def _read_perflevels(values: dict[str, str], hw: Hardware) -> None:
 
 
 def _read_caches(values: dict[str, str], hw: Hardware) -> None:
-    """Per-cluster L2 when perflevels exist (each cluster shares one L2)."""
+    """Totals as lscpu gives them: each cluster shares one L2 among ``cpusperl2`` cores."""
     caches: dict[str, int] = {}
+    l2_total = 0
+    for level in range(_int(values, "hw.nperflevels") or 0):
+        size = _int(values, f"hw.perflevel{level}.l2cachesize") or 0
+        cores = _int(values, f"hw.perflevel{level}.physicalcpu") or 0
+        per_l2 = _int(values, f"hw.perflevel{level}.cpusperl2") or cores or 1
+        l2_total += size * -(-cores // per_l2)
     l1d = _int(values, "hw.perflevel0.l1dcachesize") or _int(values, "hw.l1dcachesize")
-    l2 = _int(values, "hw.perflevel0.l2cachesize") or _int(values, "hw.l2cachesize")
-    if l1d:
-        caches["l1d"] = l1d
-    if l2:
-        caches["l2"] = l2
-    l3 = _int(values, "hw.l3cachesize")
-    if l3:
-        caches["l3"] = l3
+    for name, value in (("l1d", l1d), ("l2", l2_total or _int(values, "hw.l2cachesize")),
+                        ("l3", _int(values, "hw.l3cachesize"))):  # fmt: skip
+        if value:
+            caches[name] = value
     hw.cpu.cache_bytes = caches
 
 

@@ -32,17 +32,21 @@ def read_cpu(root: SysRoot, hw: Hardware, arch: str) -> None:
     text = root.read_text("proc/cpuinfo")
     blocks = [b for b in parse_cpuinfo(text) if "processor" in b] if text else []
     cpu = hw.cpu
-    cpu.arch = arch or None
+    cpu.arch = arch or _arch_from_cpuinfo(blocks)
     if not blocks:
         hw.note_missing("cpu", "/proc/cpuinfo is absent or unreadable")
     else:
-        _identity_from_cpuinfo(cpu, blocks[0], arch)
-        cpu.isa = isa.from_flag_words(_flag_words(blocks[0]), arch)
+        _identity_from_cpuinfo(cpu, blocks[0], cpu.arch)
+        cpu.isa = isa.from_flag_words(_flag_words(blocks[0]), cpu.arch)
     online = parse_cpu_list(root.read_text(f"{CPU_SYS}/online"))
-    cpus = online if online else list(range(len(blocks)))
+    cpus = online or _processor_numbers(blocks)
+    truncated = not online and _siblings_total(blocks) > len(cpus)
+    if truncated:  # a capture cut after processor 0: trust its per-package counts
+        cpus = list(range(_siblings_total(blocks)))
     cpu.logical_cpus = len(cpus) or None
-    _read_topology(root, hw, cpus, blocks)
-    _read_core_groups(root, hw, cpus)
+    topology = {} if truncated else _core_keys(root, cpus, blocks)
+    _read_topology(hw, topology, blocks)
+    _read_core_groups(root, hw, cpus, topology, blocks)
     _read_frequencies(root, hw, cpus)
     cpu.cache_bytes = _read_caches(root, cpus)
     if not cpu.cache_bytes:
@@ -50,11 +54,40 @@ def read_cpu(root: SysRoot, hw: Hardware, arch: str) -> None:
     _note_unread_identity(hw)
 
 
+def _arch_from_cpuinfo(blocks: list[dict[str, str]]) -> str | None:
+    """For captures without uname: arm64 cpuinfo has "CPU implementer", x86 "vendor_id"."""
+    first = blocks[0] if blocks else {}
+    if "CPU implementer" in first:
+        return "aarch64"
+    if "vendor_id" in first:
+        return "x86_64" if " lm " in f" {first.get('flags', '')} " else "i686"
+    return None
+
+
+def _siblings_total(blocks: list[dict[str, str]]) -> int:
+    """Logical CPUs per package times packages, as /proc/cpuinfo's x86 blocks declare."""
+    siblings = _int(blocks[0].get("siblings")) if blocks else None
+    packages = {b.get("physical id") for b in blocks}
+    return (siblings or 0) * max(1, len(packages))
+
+
+def _processor_numbers(blocks: list[dict[str, str]]) -> list[int]:
+    numbers = [_int(b.get("processor")) for b in blocks]
+    return [n if n is not None else i for i, n in enumerate(numbers)]
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
 def _flag_words(block: dict[str, str]) -> list[str]:
     return (block.get("flags") or block.get("Features") or "").split()
 
 
-def _identity_from_cpuinfo(cpu: CpuInfo, block: dict[str, str], arch: str) -> None:
+def _identity_from_cpuinfo(cpu: CpuInfo, block: dict[str, str], arch: str | None) -> None:
     cpu.brand = block.get("model name") or block.get("Model Name") or block.get("cpu model")
     cpu.vendor = block.get("vendor_id")
     if isa.is_arm(arch) or "CPU implementer" in block:
@@ -69,63 +102,93 @@ def _note_unread_identity(hw: Hardware) -> None:
             hw.note_missing(f"cpu.{name}", "not present in /proc/cpuinfo or sysfs topology")
 
 
-def _read_topology(root: SysRoot, hw: Hardware, cpus: list[int], blocks: list[dict]) -> None:
-    """Physical cores = distinct (package, core) pairs; sysfs first, /proc/cpuinfo second."""
-    pairs = set()
+CoreKey = tuple[int | None, int]
+
+
+def _core_keys(root: SysRoot, cpus: list[int], blocks: list[dict]) -> dict[int, CoreKey]:
+    """Logical CPU -> (package, core): sysfs topology, else the blocks of /proc/cpuinfo.
+    Empty when neither knows every CPU (a capture cut after processor 0, most Arm boards)."""
+    keys: dict[int, CoreKey] = {}
     for n in cpus:
-        package = root.read_int(f"{CPU_SYS}/cpu{n}/topology/physical_package_id")
         core = root.read_int(f"{CPU_SYS}/cpu{n}/topology/core_id")
         if core is None:
             break
-        pairs.add((package, core))
+        keys[n] = (root.read_int(f"{CPU_SYS}/cpu{n}/topology/physical_package_id"), core)
     else:
-        if pairs:
-            hw.cpu.physical_cores = len(pairs)
-            hw.cpu.sockets = len({p for p, _ in pairs})
-            return
-    pairs = {(b.get("physical id"), b.get("core id")) for b in blocks}
-    if blocks and all(core is not None for _, core in pairs):
-        hw.cpu.physical_cores = len(pairs)
-        hw.cpu.sockets = len({p for p, _ in pairs})
+        return keys
+    by_cpu = {_int(b.get("processor")): b for b in blocks}
+    keys = {}
+    for n in cpus:
+        block = by_cpu.get(n, {})
+        core = _int(block.get("core id"))
+        if core is None:
+            return {}
+        keys[n] = (_int(block.get("physical id")), core)
+    return keys
+
+
+def _read_topology(hw: Hardware, topology: dict[int, CoreKey], blocks: list[dict]) -> None:
+    """Physical cores = distinct (package, core) pairs; else /proc/cpuinfo's per-package
+    "cpu cores" and "siblings", which survive a capture cut after processor 0."""
+    if topology:
+        hw.cpu.physical_cores = len(set(topology.values()))
+        hw.cpu.sockets = len({package for package, _ in topology.values()})
+        return
+    packages = {b.get("physical id") for b in blocks if "physical id" in b}
+    per_package = _int(blocks[0].get("cpu cores")) if blocks else None
+    if per_package:
+        hw.cpu.sockets = len(packages) or 1
+        hw.cpu.physical_cores = per_package * hw.cpu.sockets
     elif blocks and isa.is_arm(hw.cpu.arch):
         # Arm cores people run models on have no SMT; /proc/cpuinfo lists one entry per core.
         hw.cpu.physical_cores = len(blocks)
         hw.note_missing("cpu.sockets", "no topology in sysfs or /proc/cpuinfo")
 
 
-def _read_core_groups(root: SysRoot, hw: Hardware, cpus: list[int]) -> None:
+def _read_core_groups(
+    root: SysRoot, hw: Hardware, cpus: list[int], topology: dict[int, CoreKey], blocks: list
+) -> None:
     """Hybrid Intel CPUs register two PMUs: cpu_core (P-cores) and cpu_atom (E-cores).
 
-    Evidence: Linux perf's hybrid support (tools/perf/util/pmu-hybrid.c) and
-    /sys/devices/cpu_core/cpus on Alder Lake and later. Meteor Lake's two low-power E-cores
-    sit on the SoC tile outside the compute tile's L3, so they are the atom CPUs with no
-    level-3 cache entry in sysfs (see tests/fixtures/probe/intel-core-ultra/SOURCES.md).
+    Evidence: Linux perf's hybrid support and /sys/devices/cpu_core/cpus on Alder Lake and
+    later. Meteor Lake lists its two low-power E-cores (on the SoC tile, outside the compute
+    tile's L3) under cpu_atom too; Arrow Lake-H on Linux >= 6.13 gives them their own
+    cpu_lowpower PMU. See tests/fixtures/probe/intel-core-ultra/SOURCES.md.
     """
-    p_cpus = parse_cpu_list(root.read_text("sys/devices/cpu_core/cpus"))
-    e_cpus = parse_cpu_list(root.read_text("sys/devices/cpu_atom/cpus"))
-    if not p_cpus and not e_cpus:
+    p_cpus = parse_cpu_list(root.read_text("sys/devices/cpu_core/cpus")) or []
+    e_cpus = parse_cpu_list(root.read_text("sys/devices/cpu_atom/cpus")) or []
+    lp_cpus = parse_cpu_list(root.read_text("sys/devices/cpu_lowpower/cpus")) or []
+    if not (p_cpus or e_cpus or lp_cpus):
         hw.cpu.hybrid = False
-        hw.cpu.core_groups = [_group(root, "all", cpus)] if cpus else []
+        hw.cpu.core_groups = [_group(root, "all", cpus, topology)] if cpus else []
         return
     hw.cpu.hybrid = True
-    lp_e = [n for n in e_cpus or [] if _has_cache_info(root, n) and not _has_l3(root, n)]
-    e_only = [n for n in e_cpus or [] if n not in lp_e]
-    groups = [("P", p_cpus or []), ("E", e_only), ("LP-E", lp_e)]
-    hw.cpu.core_groups = [_group(root, kind, members) for kind, members in groups if members]
-    if e_cpus and not any(_has_cache_info(root, n) for n in e_cpus):
-        hw.note_missing("cpu.core_groups.LP-E", "cache topology unreadable; LP-E counted as E")
+    lp_cpus = lp_cpus or _low_power_atoms(root, e_cpus, blocks, hw)
+    e_only = [n for n in e_cpus if n not in lp_cpus]
+    groups = [("P", p_cpus), ("E", e_only), ("LP-E", lp_cpus)]
+    hw.cpu.core_groups = [_group(root, k, members, topology) for k, members in groups if members]
 
 
-def _group(root: SysRoot, kind: str, members: list[int]) -> CoreGroup:
-    cores = {
-        (
-            root.read_int(f"{CPU_SYS}/cpu{n}/topology/physical_package_id"),
-            root.read_int(f"{CPU_SYS}/cpu{n}/topology/core_id"),
-        )
-        for n in members
-    }
-    # Without topology files every CPU counts as its own core.
-    physical = len(cores) if (None, None) not in cores else len(members)
+def _low_power_atoms(root: SysRoot, atoms: list[int], blocks: list[dict], hw: Hardware) -> list:
+    """Atom CPUs without an L3. sysfs cache levels first; a missing cache directory means
+    unknown, not LP (intel-lpmd notes kernel gaps on Meteor Lake). Else /proc/cpuinfo's
+    "cache size" (the last level a CPU sees): 2048 KB L2 on LP-E vs 24576 KB L3 on a 155H."""
+    if atoms and all(_has_cache_info(root, n) for n in atoms):
+        return [n for n in atoms if not _has_l3(root, n)]
+    sizes = {_int(b.get("processor")): parse_size(b.get("cache size", "").replace(" ", ""))
+             for b in blocks}  # fmt: skip
+    known = [size for size in sizes.values() if size]
+    if not atoms or not known:
+        hw.note_missing("cpu.core_groups.LP-E", "no cache topology; LP-E cores counted as E")
+        return []
+    largest = max(known)
+    return [n for n in atoms if sizes.get(n) and sizes[n] < largest]
+
+
+def _group(root: SysRoot, kind: str, members: list[int], topology: dict[int, CoreKey]) -> CoreGroup:
+    # Without topology every CPU counts as its own core (true for E-cores, which lack SMT).
+    cores = {topology[n] for n in members if n in topology}
+    physical = len(cores) if len(cores) and all(n in topology for n in members) else len(members)
     freqs = [root.read_int(f"{CPU_SYS}/cpu{n}/cpufreq/cpuinfo_max_freq") for n in members]
     known = [f for f in freqs if f]
     return CoreGroup(kind, physical, len(members), max(known) / 1000 if known else None)

@@ -36,8 +36,13 @@ def parse_cpuinfo(text: str) -> list[dict[str, str]]:
             current = {}
             continue
         key, sep, value = line.partition(":")
+        key = key.strip()
+        if sep and key == "processor" and "processor" in current:
+            # Some captures (wiki pages, forum posts) lose the blank line between blocks.
+            blocks.append(current)
+            current = {}
         if sep:
-            current[key.strip()] = value.strip()
+            current[key] = value.strip()
     if current:
         blocks.append(current)
     return blocks

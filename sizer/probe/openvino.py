@@ -14,7 +14,8 @@ from sizer.probe.records import Accelerator, Hardware, OpenVinoDevice, OpenVinoI
 from sizer.probe.sysroot import SysRoot
 
 CAPTURE_NAME = "hello_query_device.txt"
-_DEVICE_LINE = re.compile(r"^(CPU|GPU(\.\d+)?|NPU|GNA|VPU[\w.]*)\s*:?\s*$")
+# Device headers as the samples and common scripts print them: "CPU", "GPU.0 :", "Device: NPU".
+_DEVICE_LINE = re.compile(r"^(Device:\s*)?(CPU|GPU(\.\d+)?|NPU|GNA|VPU[\w.]*)\s*:?\s*$")
 _EXTRA_PROPERTIES = (
     "DEVICE_GOPS", "GPU_EXECUTION_UNITS_COUNT", "NPU_DRIVER_VERSION", "NPU_COMPILER_VERSION",
 )  # fmt: skip
@@ -29,8 +30,8 @@ def parse_hello_query_device(text: str) -> dict[str, dict[str, str]]:
         line = re.sub(r"^\[\s*\w+\s*\]\s?", "", raw).rstrip()
         stripped = line.strip()
         device = _DEVICE_LINE.match(stripped)
-        if device and not line.startswith(("\t", "  ")):
-            current = devices.setdefault(device.group(1), {})
+        if device and (device.group(1) or not line.startswith(("\t", "  "))):
+            current = devices.setdefault(device.group(2), {})
             continue
         prop = _PROPERTY_LINE.match(stripped)
         if current is not None and prop and prop.group(1) != "SUPPORTED_PROPERTIES":
@@ -72,6 +73,8 @@ def query_live() -> tuple[str, dict[str, dict[str, str]], list[str]]:
             errors.append(f"{name}: {exc}".splitlines()[0])
             continue
         for key in supported:
+            if str(key) == "SUPPORTED_PROPERTIES":
+                continue
             try:
                 props[str(key)] = _as_text(core.get_property(name, str(key)))
             except Exception:  # some properties raise on some drivers; skip them
