@@ -90,3 +90,28 @@ def test_help_and_probe_do_not_import_heavy_runtimes():
 def test_version():
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.startswith("sizer ")
+
+
+def test_ctrl_c_gives_one_line_and_exit_130():
+    import signal
+    import time
+
+    child = subprocess.Popen(
+        [sys.executable, "-m", "sizer", "probe", "--measure"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(3)
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130
+    assert err.strip().splitlines()[-1] == "sizer: interrupted; results measured so far are on disk"
+
+
+def test_usage_error_is_one_line_through_main():
+    done = subprocess.run([sys.executable, "-m", "sizer", "probe", "--bogus"],
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip()
+        == "sizer: usage error: No such option: --bogus (see 'sizer probe --help')"
+    )

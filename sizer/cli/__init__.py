@@ -13,6 +13,8 @@ import typer
 from sizer import __version__
 from sizer.errors import SizerError
 
+INTERRUPTED = 130  # 128 + SIGINT, the shell convention
+
 app = typer.Typer(
     name="sizer",
     help="Which local language model can this machine run for your job? Measured, not guessed.",
@@ -48,11 +50,21 @@ _register()
 
 
 def main() -> None:
+    """Entry point: run the app, and turn every failure into one line and an exit code."""
     try:
-        app()
+        code = app(standalone_mode=False, prog_name="sizer")
+    except typer.TyperException as exc:  # usage errors (bad flag, bad value) and the like
+        message = exc.format_message()
+        context = getattr(exc, "ctx", None)
+        hint = f" (see '{context.command_path} --help')" if context else ""
+        if message:  # no message: help was already printed (``sizer`` with no arguments)
+            typer.echo(f"sizer: usage error: {message}{hint}", err=True)
+        sys.exit(exc.exit_code)
     except SizerError as exc:
         typer.echo(f"sizer: error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
+        code = INTERRUPTED
+    if code == INTERRUPTED:  # typer turns Ctrl-C inside a command into Exit(130)
         typer.echo("sizer: interrupted; results measured so far are on disk", err=True)
-        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
