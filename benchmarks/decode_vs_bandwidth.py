@@ -6,8 +6,8 @@ own perf counters, then measure the bandwidth again (bracketing: the machine is 
 Achieved decode bandwidth = decode tok/s x weight bytes read per token (sizer.models.weights).
 The ratio achieved / kernel is what the speed model will have to calibrate.
 
-Usage: .venv/bin/python benchmarks/decode_vs_bandwidth.py [--tokens 64] [--reps 5]
-Writes results/decode_vs_bandwidth-<time>.json and prints a table.
+Usage: .venv/bin/python benchmarks/decode_vs_bandwidth.py [--tokens 64] [--reps 5] [--out DIR]
+Writes DIR/decode_vs_bandwidth-<time>.json (default DIR: results/) and prints a table.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=64)
     parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the JSON result")
     args = parser.parse_args()
     hw = probe()
     models = {name: registry_models.ensure(name) for name in ("gemma3-270m", "qwen2.5-coder-1.5b")}
@@ -73,7 +74,7 @@ def main() -> None:
         after = kernel_bandwidth(threads, hw.memory.available_bytes)
         for name, rates in decoded.items():
             rows.append(_row(name, threads, rates, weight_bytes(models[name]), before + after))
-    _report(rows, hw)
+    _report(rows, hw, args.out)
 
 
 def _row(name: str, threads: int, rates: list[float], weights, kernel_samples: list[float]):
@@ -97,7 +98,7 @@ def _spread(samples: list[float]) -> float:
     return (max(samples) - min(samples)) / statistics.median(samples)
 
 
-def _report(rows: list[dict], hw) -> None:
+def _report(rows: list[dict], hw, out_dir: Path) -> None:
     print("medians; ± is (max-min)/median over repetitions")
     header = ("model", "thr", "decode tok/s", "MB/token", "achieved GB/s", "kernel GB/s", "ratio")
     print("{:<20} {:>3} {:>13} {:>9} {:>14} {:>13} {:>6}".format(*header))
@@ -110,8 +111,8 @@ def _report(rows: list[dict], hw) -> None:
             f"{r['model']:<20} {r['threads']:>3} {decode:>13} {mb:>9.1f} "
             f"{achieved:>14.2f} {kernel:>13} {r['ratio']:>6.2f}"
         )
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"decode_vs_bandwidth-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / f"decode_vs_bandwidth-{time.strftime('%Y%m%dT%H%M%S')}.json"
     out.write_text(json.dumps({"cpu": hw.cpu.brand, "rows": rows}, indent=2))
     print(f"\nwritten {out}")
 

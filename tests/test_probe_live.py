@@ -33,3 +33,17 @@ def test_live_isa_matches_proc_cpuinfo():
         flags = next(line for line in handle if line.startswith(("flags", "Features"))).split()
     assert hw.cpu.isa.get("avx2", False) == ("avx2" in flags)
     assert hw.cpu.isa.get("avx512f", False) == ("avx512f" in flags)
+
+
+def test_portable_reader_used_off_linux_works_here():
+    """The psutil/py-cpuinfo path serves Windows; it runs on any OS, so exercise it here."""
+    from sizer.probe import _portable
+    from sizer.probe.records import Hardware
+
+    hw = Hardware()
+    _portable.read_cpu(hw, "x86_64")
+    _portable.read_memory_dynamic(hw)
+    assert hw.cpu.brand and hw.cpu.logical_cpus == os.cpu_count()
+    assert hw.cpu.isa["avx2"] == probe().cpu.isa["avx2"]
+    assert hw.memory.total_bytes == psutil.virtual_memory().total
+    assert "cpu.hybrid" in {m.field for m in hw.missing}

@@ -89,7 +89,7 @@ def _measurement_lines(hw: Hardware) -> list[str]:
     for m in hw.measurements:
         threads = f"{m.threads} thread{'s' if m.threads != 1 else ''}" if m.threads else ""
         label = f"{m.kernel} {m.device} {threads}".strip()
-        spread = (m.stats.max - m.stats.min) / m.stats.median if m.stats.median else 0
+        spread = m.stats.spread
         lines.append(f"  {label:<42} {rate(m.stats.median, m.unit):>14}  ±{spread:.0%}"
                      f"  (n={m.stats.n})")  # fmt: skip
     return lines

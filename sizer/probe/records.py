@@ -148,9 +148,6 @@ class Hardware:
 
     def to_dict(self) -> dict[str, Any]:
         body = asdict(self)
-        for result in body["measurements"]:
-            stats = result["stats"]
-            stats["spread"] = (
-                (stats["max"] - stats["min"]) / stats["median"] if stats["median"] else 0.0
-            )
+        for record, result in zip(body["measurements"], self.measurements, strict=True):
+            record["stats"]["spread"] = result.stats.spread
         return {"format": HARDWARE_FORMAT, "format_version": HARDWARE_FORMAT_VERSION, **body}

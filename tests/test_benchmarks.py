@@ -1,0 +1,27 @@
+"""The shipped benchmark commands run end to end on the real models (tiny settings)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+@pytest.mark.slow
+def test_decode_vs_bandwidth_runs_on_both_models(tmp_path, gemma_path, qwen_path):
+    command = [sys.executable, str(BENCHMARKS / "decode_vs_bandwidth.py"),
+               "--tokens", "8", "--reps", "1", "--out", str(tmp_path)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    [result] = tmp_path.glob("decode_vs_bandwidth-*.json")
+    rows = json.loads(result.read_text())["rows"]
+    assert {r["model"] for r in rows} == {"gemma3-270m", "qwen2.5-coder-1.5b"}
+    for row in rows:
+        assert row["decode_tok_s"] > 0 and row["kernel_bytes_per_s"] > 0
+        # Decode cannot stream weights much faster than the machine reads memory.
+        assert 0.05 < row["ratio"] < 3
