@@ -4,11 +4,14 @@ from __future__ import annotations
 
 
 def gib(n: int | float | None) -> str:
+    """Binary units with three significant digits: "1.04 GiB", "241 MiB", "64 KiB"."""
     if n is None:
         return "?"
     for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
         if abs(n) >= scale:
-            return f"{n / scale:.1f} {unit}".replace(".0 ", " ")
+            value = n / scale
+            digits = 2 if value < 10 else 1 if value < 100 else 0
+            return f"{value:.{digits}f} {unit}"
     return f"{int(n)} B"
 
 

@@ -41,9 +41,11 @@ def _root(
 
 
 def _register() -> None:
+    from sizer.cli import models as models_command
     from sizer.cli import probe as probe_command
 
     app.command("probe")(probe_command.probe_command)
+    app.add_typer(models_command.app, name="models")
 
 
 _register()

@@ -1,0 +1,55 @@
+"""``sizer models inspect FILE`` and ``sizer models scan``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sizer.cli.render_models import render_inspect, render_scan
+
+app = typer.Typer(help="GGUF files: inspect one, or find the ones already on disk.",
+                  no_args_is_help=True)  # fmt: skip
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+@app.command("inspect")
+def inspect_command(
+    file: Annotated[Path, typer.Argument(help="A .gguf file (or an Ollama blob).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Architecture, shape, context, sliding windows, experts and bytes per tensor type."""
+    from sizer.models.gguf_header import read_header
+    from sizer.models.spec import spec_from_header
+
+    spec = spec_from_header(read_header(file))
+    if as_json:
+        typer.echo(json.dumps({"path": str(file), **spec.to_dict()}, indent=2))
+    else:
+        typer.echo(render_inspect(file, spec))
+
+
+@app.command("scan")
+def scan_command(
+    path: Annotated[
+        list[Path] | None, typer.Option("--path", help="Also scan this file or folder.")
+    ] = None,
+    no_stores: Annotated[
+        bool, typer.Option("--no-stores", help="Skip Ollama, LM Studio and Hugging Face.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """GGUF files in Ollama's store, LM Studio, the Hugging Face cache and --path."""
+    from sizer.models.discover import scan
+
+    models = scan(paths=path or [], default_stores=not no_stores)
+    if as_json:
+        rows = [{"source": m.source, "name": m.name, "path": str(m.path),
+                 "size_bytes": m.size_bytes, "error": m.error,
+                 "spec": m.spec.to_dict() if m.spec else None} for m in models]  # fmt: skip
+        typer.echo(json.dumps(rows, indent=2))
+    else:
+        typer.echo(render_scan(models))
