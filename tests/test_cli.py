@@ -115,3 +115,13 @@ def test_usage_error_is_one_line_through_main():
         done.stderr.strip()
         == "sizer: usage error: No such option: --bogus (see 'sizer probe --help')"
     )
+
+
+def test_inspect_of_a_non_gguf_file_is_one_line(tmp_path):
+    (tmp_path / "notes.gguf").write_text("hello, these are my notes about models")
+    command = [sys.executable, "-m", "sizer", "models", "inspect", str(tmp_path / "notes.gguf")]
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "sizer: error: notes.gguf: not a GGUF file (starts with b'hell', expected b'GGUF')"
+    )

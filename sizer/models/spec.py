@@ -14,7 +14,7 @@ from typing import Any
 
 from gguf import LlamaFileType
 
-from sizer.models.gguf_header import ArraySummary, GGUFHeader
+from sizer.models.gguf_header import ArraySummary, GGUFError, GGUFHeader
 
 SHAPE_ONLY_KEY = "sizer.shape_only"
 SHAPE_ONLY_LABEL = "speed/memory only — weights are random"
@@ -66,10 +66,24 @@ class ModelSpec:
 
 
 def spec_from_header(header: GGUFHeader) -> ModelSpec:
+    """The shape of the model in ``header``; ``GGUFError`` when metadata has odd types."""
+    try:
+        return _spec(header)
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
+        raise GGUFError(f"{header.path.name}: unusable metadata: {exc}") from None
+
+
+def _spec(header: GGUFHeader) -> ModelSpec:
     arch = str(header.get("general.architecture", "unknown"))
 
     def key(name: str, default: Any = None) -> Any:
-        return header.get(f"{arch}.{name}", default)
+        """A numeric architecture key (int, float, bool or a list of them), or default."""
+        full = f"{arch}.{name}"
+        value = header.get(full, default)
+        items = value if isinstance(value, list) else [value]
+        if not all(v is None or isinstance(v, int | float) for v in items):
+            raise GGUFError(f"{header.path.name}: metadata {full} is not a number: {value!r:.60}")
+        return value
 
     n_layers = int(key("block_count", 0))
     n_head = _first_int(key("attention.head_count", 0))
