@@ -36,14 +36,18 @@ class ModelFacts:
 
     @property
     def is_70b(self) -> bool:  # llama.cpp's LLM_TYPE_70B (models/llama.cpp, qwen2.cpp, olmo.cpp)
-        return self.n_layers == 80 and self.arch in ("llama", "qwen2", "olmo", "deci") and (
-            self.n_head != self.n_head_kv or self.arch != "llama"
+        return (
+            self.n_layers == 80
+            and self.arch in ("llama", "qwen2", "olmo", "deci")
+            and (self.n_head != self.n_head_kv or self.arch != "llama")
         )
 
 
 def use_more_bits(i_layer: int, n_layers: int) -> bool:
-    return i_layer < n_layers // 8 or i_layer >= 7 * n_layers // 8 or (
-        (i_layer - n_layers // 8) % 3 == 2
+    return (
+        i_layer < n_layers // 8
+        or i_layer >= 7 * n_layers // 8
+        or ((i_layer - n_layers // 8) % 3 == 2)
     )
 
 
@@ -75,8 +79,10 @@ def _is_attn_v(name: str) -> bool:
 
 
 def _quantisable(name: str, shape: tuple[int, ...]) -> bool:
-    return len(shape) >= 2 and name.endswith("weight") and not any(
-        part in name for part in _NOT_QUANTISED
+    return (
+        len(shape) >= 2
+        and name.endswith("weight")
+        and not any(part in name for part in _NOT_QUANTISED)
     )
 
 
