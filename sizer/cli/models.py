@@ -53,3 +53,40 @@ def scan_command(
         typer.echo(json.dumps(rows, indent=2))
     else:
         typer.echo(render_scan(models))
+
+
+@app.command("catalog")
+def catalog_command(as_json: JsonOption = False) -> None:
+    """Models people run locally: shape, Ollama tag, licence, computed file sizes."""
+    from sizer.cli.render_models import catalog_rows, render_catalog
+    from sizer.models.catalog import load_catalog
+
+    entries = list(load_catalog().values())
+    if as_json:
+        typer.echo(json.dumps(catalog_rows(entries), indent=2))
+    else:
+        typer.echo(render_catalog(entries))
+
+
+@app.command("synth")
+def synth_command(
+    model_id: Annotated[str, typer.Argument(help="A catalog id, e.g. llama3.1-8b.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The .gguf file to write.")],
+    quant: Annotated[str, typer.Option(help="Q4_0, Q4_K_M, Q5_K_M, Q6_K, Q8_0 or F16.")] = "Q4_K_M",
+) -> None:
+    """Write a shape-only GGUF: the model's exact tensors, random weights (speed/memory only)."""
+    import time
+
+    from sizer.models.catalog import get_entry
+    from sizer.models.quantmix import FILE_TYPES
+    from sizer.models.synth import synthesize
+    from sizer.units import gib
+
+    if quant not in FILE_TYPES:
+        raise typer.BadParameter(f"use one of {', '.join(FILE_TYPES)}", param_hint="--quant")
+    entry = get_entry(model_id)
+    start = time.perf_counter()
+    path = synthesize(entry.shape, quant, output, entry.id)
+    elapsed = time.perf_counter() - start
+    typer.echo(f"wrote {path} ({gib(path.stat().st_size)}, {elapsed:.1f} s): "
+               "speed/memory only — weights are random")  # fmt: skip

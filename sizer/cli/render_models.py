@@ -76,3 +76,26 @@ def render_scan(models: list[LocalModel]) -> str:
         shape = f"{spec.architecture} {_count(spec.n_params)} {spec.file_type}" if spec else "?"
         lines.append(f"{m.source:<12} {m.name}  {shape}  {gib(m.size_bytes)}{label}")
     return "\n".join(lines)
+
+
+def catalog_rows(entries) -> list[dict]:
+    from sizer.models.quantmix import FILE_TYPES
+
+    return [{"id": e.id, "name": e.name, "params": e.params, "n_params": e.n_params(),
+             "arch": e.shape.arch, "ollama": e.ollama, "hf_repo": e.hf_repo,
+             "gguf_repo": e.gguf_repo, "license": e.license, "source": e.source,
+             "file_bytes": {q: e.file_bytes(q) for q in FILE_TYPES}}
+            for e in entries]  # fmt: skip
+
+
+def render_catalog(entries) -> str:
+    header = f"{'id':<28} {'params':>7} {'arch':<9} {'Q4_0':>8} {'Q4_K_M':>8} {'Q8_0':>8}  ollama"
+    lines = [header, "-" * len(header)]
+    for e in entries:
+        sizes = " ".join(f"{e.file_bytes(q) / 1e9:7.2f}G" for q in ("Q4_0", "Q4_K_M", "Q8_0"))
+        lines.append(f"{e.id:<28} {_count(e.n_params()):>7} {e.shape.arch:<9} {sizes}  "
+                     f"{e.ollama or '-'}")  # fmt: skip
+    lines.append(
+        "\nsizes are computed from the shape with llama.cpp's quantisation mix (GB = 1e9 B)"
+    )
+    return "\n".join(lines)

@@ -9,7 +9,7 @@ default options). Tested tensor by tensor against real files.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gguf import GGML_QUANT_SIZES, GGMLQuantizationType
 
@@ -33,6 +33,7 @@ class ModelFacts:
     n_head: int = 1
     n_head_kv: int = 1
     tied: bool = False  # no output.weight: token_embd takes the output tensor's rule
+    imatrix: bool = False
 
     @property
     def is_70b(self) -> bool:  # llama.cpp's LLM_TYPE_70B (models/llama.cpp, qwen2.cpp, olmo.cpp)
@@ -64,10 +65,16 @@ def tensor_nbytes(ggml_type: GGMLQuantizationType, shape: tuple[int, ...]) -> in
 
 
 def assign_types(
-    tensors: list[tuple[str, tuple[int, ...]]], facts: ModelFacts, file_type: str
+    tensors: list[tuple[str, tuple[int, ...]]],
+    facts: ModelFacts,
+    file_type: str,
+    imatrix: bool = False,
 ) -> list[GGMLQuantizationType]:
-    """The type of each (name, ggml shape) tensor, in file order (counters depend on it)."""
+    """The type of each (name, ggml shape) tensor, in file order (counters depend on it).
+    ``imatrix``: quantised with an importance matrix (bartowski, unsloth and most
+    re-publishers do); it only changes Q4_0's first ffn_down layers (to Q4_1)."""
     base = _BASE[file_type]
+    facts = replace(facts, imatrix=imatrix)
     n_attn_v = sum(1 for name, _ in tensors if _is_attn_v(name))
     counters = {"attn_v": 0, "ffn_down": 0}
     return [_type_of(name, shape, facts, file_type, base, counters, n_attn_v)
@@ -114,6 +121,8 @@ def _mixed_type(name, shape, facts, file_type, base, counters, n_attn_v) -> GGML
         return Q.Q8_0 if facts.n_expert == 8 else base
     if "ffn_down" in name:
         i_layer = _layer_of(name, counters, facts)
+        if file_type == "Q4_0" and facts.imatrix and i_layer < facts.n_layers // 8:
+            return Q.Q4_1  # "guard against craziness in the first few ffn_down layers"
         return Q.Q6_K if k_mix and use_more_bits(i_layer, facts.n_layers) else base
     if "attn_output.weight" in name and facts.n_expert == 8 and file_type == "Q4_K_M":
         return Q.Q5_K

@@ -148,15 +148,19 @@ def _sliding_window(spec: ModelSpec, window: Any, pattern: Any) -> None:
     if not window:
         return
     spec.sliding_window = int(window)
+    spec.local_layers = local_layer_count(spec.architecture, spec.n_layers, pattern)
+
+
+def local_layer_count(arch: str, n_layers: int, pattern: Any = None) -> int:
+    """Sliding-window layers of a model that has a window: per-layer booleans when the
+    GGUF lists them, else llama.cpp's per-architecture pattern, else every layer."""
     if isinstance(pattern, list):  # per-layer booleans: True = sliding
-        spec.local_layers = sum(1 for p in pattern if p)
-        return
+        return sum(1 for p in pattern if p)
     every = int(pattern) if isinstance(pattern, int) and pattern > 0 else None
-    every = every or _SWA_PATTERN.get(spec.architecture)
+    every = every or _SWA_PATTERN.get(arch)
     if every is None:  # a window but no pattern: llama.cpp slides every layer (Mistral v0.1)
-        spec.local_layers = spec.n_layers
-        return
-    spec.local_layers = sum(1 for il in range(spec.n_layers) if (il + 1) % every)
+        return n_layers
+    return sum(1 for il in range(n_layers) if (il + 1) % every)
 
 
 def _type_breakdown(spec: ModelSpec, header: GGUFHeader) -> None:

@@ -1,0 +1,46 @@
+"""``sizer estimate MODEL --ctx N``: memory on this machine, before loading anything."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+
+def estimate_command(
+    model: Annotated[str, typer.Argument(help="A GGUF file, an Ollama tag, or a catalog id.")],
+    ctx: Annotated[int, typer.Option(min=16, max=1 << 21, help="Context length (tokens).")] = 4096,
+    kv_type: Annotated[str, typer.Option(help="KV cache type: f16, q8_0 or q4_0.")] = "f16",
+    batch: Annotated[int, typer.Option(min=1, max=8192, help="Physical batch (n_ubatch).")] = 512,
+    quant: Annotated[str | None, typer.Option(help="File type for catalog ids.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Weights, repacked weights, KV cache, compute buffers and runtime, and whether it fits."""
+    from sizer.cli.render_estimate import fit_verdict, render_estimate
+    from sizer.estimate import KV_BYTES_PER_ELEMENT, estimate_memory
+    from sizer.models.resolve import resolve
+    from sizer.probe import probe
+
+    if kv_type not in KV_BYTES_PER_ELEMENT:
+        raise typer.BadParameter(
+            f"use one of {', '.join(KV_BYTES_PER_ELEMENT)}", param_hint="--kv-type"
+        )
+    resolved = resolve(model, quant)
+    hw = probe()
+    estimate = estimate_memory(resolved.memory, ctx, kv_type=kv_type, n_ubatch=batch,
+                               isa=hw.cpu.isa, cpu_arch=hw.cpu.arch)  # fmt: skip
+    verdict = fit_verdict(estimate.total_bytes, hw.memory.available_bytes)
+    if as_json:
+        record = {
+            "model": resolved.label,
+            "source": resolved.source,
+            "file_type": resolved.file_type,
+            "shape_only": resolved.shape_only,
+            "estimate": estimate.to_dict(),
+            "available_bytes": hw.memory.available_bytes,
+            "verdict": verdict,
+        }
+        typer.echo(json.dumps(record, indent=2))
+    else:
+        typer.echo(render_estimate(resolved, estimate, verdict))
