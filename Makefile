@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test env models lint bench-bandwidth clean
+.PHONY: run test env models lint bench-bandwidth bench-sizes bench-memory clean
 
 # Create the environment once; re-install only when pyproject.toml changes.
 # llama-cpp-python compiles from source the first time (~4-8 min on 2 cores); pip caches it.
@@ -34,6 +34,14 @@ test: $(STAMP) models lint
 # Kernel bandwidth vs what llama.cpp's decode actually reads (issue 2's ratio).
 bench-bandwidth: $(STAMP) models
 	$(PY) benchmarks/decode_vs_bandwidth.py
+
+# Computed GGUF sizes vs the real files here and published sizes.
+bench-sizes: $(STAMP) models
+	$(PY) benchmarks/catalog_sizes.py
+
+# Memory estimator vs peak RSS of real llama.cpp runs (real + shape-only 3B/8B; ~20 min).
+bench-memory: $(STAMP) models
+	$(PY) benchmarks/memory_vs_estimate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
