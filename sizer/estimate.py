@@ -152,3 +152,56 @@ def estimate_memory(
         output_bytes=F32 * model.vocab,
         runtime_bytes=RUNTIME_BYTES,
     )
+
+
+# CUDA context, cuBLAS workspace and driver reservations: llama.cpp users typically lose
+# 0.3-0.6 GiB of a discrete GPU before the model; we keep 0.5 GiB back.
+GPU_RESERVE_BYTES = 512 * MIB
+
+
+@dataclass(frozen=True)
+class OffloadPlan:
+    """llama.cpp's ``-ngl``: the last ``gpu_layers`` blocks (and their KV cache) on the GPU."""
+
+    gpu_layers: int
+    n_layers: int
+    gpu_bytes: int
+    host_bytes: int
+
+    @property
+    def full(self) -> bool:
+        return self.gpu_layers > self.n_layers  # the output layer is offloaded last
+
+
+def layer_bytes(model: ModelMemoryShape) -> list[int]:
+    per_layer = [0] * model.n_layers
+    for tensor in model.tensors:
+        if tensor.name.startswith("blk."):
+            index = int(tensor.name.split(".")[1])
+            if index < model.n_layers:
+                per_layer[index] += tensor.n_bytes
+    return per_layer
+
+
+def plan_offload(model: ModelMemoryShape, est: MemoryEstimate, gpu_free_bytes: int) -> OffloadPlan:
+    """The most layers whose weights, KV cache and a compute buffer fit in GPU memory.
+    Offloaded weights are not repacked; the CPU keeps the rest, its repacks included."""
+    blocks = layer_bytes(model)
+    kv_per_layer = est.kv_bytes // max(1, model.n_layers)
+    output = sum(
+        t.n_bytes for t in model.tensors if t.name in ("output.weight", "output_norm.weight")
+    )
+    budget = gpu_free_bytes - GPU_RESERVE_BYTES - est.compute_bytes
+    repack_share = est.repack_bytes / max(1, sum(blocks))
+    used, layers = 0, 0
+    for size in reversed(blocks):
+        if used + size + kv_per_layer > budget:
+            break
+        used, layers = used + size + kv_per_layer, layers + 1
+    if layers == model.n_layers and used + output <= budget:
+        used, layers = used + output, layers + 1
+    if layers == 0:
+        return OffloadPlan(0, model.n_layers, 0, est.total_bytes)
+    moved_weights = used - kv_per_layer * min(layers, model.n_layers)
+    host = est.total_bytes - used - int(repack_share * moved_weights)
+    return OffloadPlan(layers, model.n_layers, used + est.compute_bytes, host)

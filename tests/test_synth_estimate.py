@@ -143,3 +143,35 @@ def test_catalog_and_synth_cli(tmp_path):
     assert result.exit_code == 0 and SHAPE_ONLY_LABEL in result.output
     result = runner.invoke(app, ["models", "synth", "qwen2.5-0.5b", "--quant", "Q3_K", "-o", "x"])
     assert result.exit_code == 2
+
+
+def _layered_model(n_layers: int = 4, layer: int = 1 << 30) -> ModelMemoryShape:
+    tensors = tuple(TensorBytes(f"blk.{i}.ffn_up.weight", (4096, 4096), "Q8_0", layer)
+                    for i in range(n_layers))  # fmt: skip
+    tensors += (TensorBytes("output.weight", (4096, 32000), "Q6_K", 100 * MIB),)
+    return _model(n_layers=n_layers, n_head_kv=(2,) * n_layers, tensors=tensors)
+
+
+MIB = 1 << 20
+
+
+@pytest.mark.parametrize(
+    ("free_gib", "layers", "full"),
+    [(0.5, 0, False), (2.2, 1, False), (4.4, 3, False), (8, 5, True)],
+)
+def test_offload_plan_fills_the_gpu_from_the_last_layer(free_gib, layers, full):
+    from sizer.estimate import plan_offload
+
+    model = _layered_model()
+    est = estimate_memory(model, 2048, isa={})
+    plan = plan_offload(model, est, int(free_gib * (1 << 30)))
+    assert (plan.gpu_layers, plan.full) == (layers, full)
+    assert plan.host_bytes <= est.total_bytes
+
+
+def test_estimate_cli_offers_a_gpu_split_on_the_nvidia_fixture(probe_fixture, monkeypatch):
+    monkeypatch.setenv("SIZER_SYSROOT", str(probe_fixture("nvidia-desktop")))
+    result = runner.invoke(app, ["estimate", "qwen2.5-32b", "--ctx", "8192", "--json"])
+    record = json.loads(result.output)
+    assert "NVIDIA GeForce RTX 4080 SUPER" in record["gpu_offload"]
+    assert " of 64 layers on the GPU" in record["gpu_offload"]

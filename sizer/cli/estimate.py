@@ -8,6 +8,32 @@ from typing import Annotated
 import typer
 
 
+def gpu_offload(resolved, estimate, hw) -> str | None:
+    """A layer split for the largest discrete GPU with known free memory, if any."""
+    from sizer.estimate import plan_offload
+    from sizer.units import gib
+
+    gpus = [a for a in hw.accelerators if a.kind == "gpu" and a.integrated is False]
+    gpus = [g for g in gpus if (g.memory_free_bytes or g.memory_total_bytes)]
+    if not gpus:
+        return None
+    gpu = max(gpus, key=lambda g: g.memory_free_bytes or g.memory_total_bytes or 0)
+    free = gpu.memory_free_bytes or gpu.memory_total_bytes or 0
+    plan = plan_offload(resolved.memory, estimate, free)
+    where = (
+        "all layers and the output" if plan.full else f"{plan.gpu_layers} of {plan.n_layers} layers"
+    )
+    build = (
+        ""
+        if hw.llama_cpp.gpu_offload or not hw.llama_cpp.installed
+        else (" (the llama.cpp installed here is CPU-only)")
+    )
+    return (
+        f"with {gpu.name} ({gib(free)} free): {where} on the GPU, {gib(plan.gpu_bytes)} "
+        f"there and {gib(plan.host_bytes)} in RAM{build}"
+    )
+
+
 def estimate_command(
     model: Annotated[str, typer.Argument(help="A GGUF file, an Ollama tag, or a catalog id.")],
     ctx: Annotated[int, typer.Option(min=16, max=1 << 21, help="Context length (tokens).")] = 4096,
@@ -31,6 +57,9 @@ def estimate_command(
     estimate = estimate_memory(resolved.memory, ctx, kv_type=kv_type, n_ubatch=batch,
                                isa=hw.cpu.isa, cpu_arch=hw.cpu.arch)  # fmt: skip
     verdict = fit_verdict(estimate.total_bytes, hw.memory.available_bytes)
+    offload = gpu_offload(resolved, estimate, hw)
+    if offload:
+        verdict += "\n" + offload
     if as_json:
         record = {
             "model": resolved.label,
@@ -40,6 +69,7 @@ def estimate_command(
             "estimate": estimate.to_dict(),
             "available_bytes": hw.memory.available_bytes,
             "verdict": verdict,
+            "gpu_offload": offload,
         }
         typer.echo(json.dumps(record, indent=2))
     else:
