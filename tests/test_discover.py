@@ -161,3 +161,15 @@ def test_cli_scan_and_inspect(tmp_path):
     assert json.loads(result.output)["n_layers"] == 2
     result = runner.invoke(app, ["models", "inspect", str(gguf)])
     assert "4 heads, 2 KV heads (GQA 2:1)" in result.output
+
+
+def test_estimate_resolves_an_ollama_tag(tmp_path, monkeypatch):
+    from sizer.models.resolve import resolve
+
+    gguf = write_tiny_gguf(tmp_path / "tiny.gguf")
+    _ollama_store(tmp_path / "ollama", gguf, "registry.ollama.ai/library/tiny/1b")
+    monkeypatch.setenv("OLLAMA_MODELS", str(tmp_path / "ollama"))
+    resolved = resolve("tiny:1b")
+    assert (resolved.source, resolved.label, resolved.memory.n_layers) == ("ollama", "tiny:1b", 2)
+    result = runner.invoke(app, ["estimate", "tiny:1b", "--ctx", "1024"])
+    assert result.exit_code == 0 and "tiny:1b (ollama" in result.output
