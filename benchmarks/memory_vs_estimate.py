@@ -8,6 +8,8 @@ peak RSS. The estimate is computed for the same fill. Prints the table and the e
 
 Usage: .venv/bin/python benchmarks/memory_vs_estimate.py [--ctx 2048,8192,16384]
        [--fill-cap 4096] [--models gemma3-270m,qwen2.5-coder-1.5b,llama3.2-3b,llama3.1-8b]
+       .venv/bin/python benchmarks/memory_vs_estimate.py --rescore results/memory_vs_estimate-*.json
+(--rescore: the same table for measurements saved earlier, predicted by the current estimator.)
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from sizer.paths import sizer_home
 from sizer.probe import probe
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
+DEFAULT_MODELS = ("gemma3-270m", "qwen2.5-coder-1.5b", "llama3.2-3b", "llama3.1-8b")
 WORKER = """
 import json, resource, sys, llama_cpp
 path, n_ctx, fill = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -64,38 +67,49 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ctx", default="2048,8192,16384")
     parser.add_argument("--fill-cap", type=int, default=4096)
-    parser.add_argument(
-        "--models", default="gemma3-270m,qwen2.5-coder-1.5b,llama3.2-3b,llama3.1-8b"
-    )
+    parser.add_argument("--models", default=",".join(DEFAULT_MODELS))
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--rescore", type=Path, nargs="*", help="saved result files to re-predict")
     args = parser.parse_args()
     hw = probe()
-    rows = []
     print(
         f"{'model':<22} {'ctx':>6} {'fill':>6} {'predicted':>10} {'measured':>10} {'error':>7}  s"
     )
+    if args.rescore:
+        saved = [row for file in args.rescore for row in json.loads(file.read_text())["rows"]]
+        _summary([_row(r["model"], r["n_ctx"], r["fill"], r["measured_bytes"], hw) for r in saved])
+        return
+    rows = []
     for name in args.models.split(","):
-        path = model_path(name)
-        model = resolve(str(path))
         for n_ctx in (int(c) for c in args.ctx.split(",")):
             fill = min(n_ctx, args.fill_cap)
             start = time.perf_counter()
-            measured = measure(path, n_ctx, fill)
-            predicted = estimate_memory(model.memory, n_ctx, isa=hw.cpu.isa,
-                                        cpu_arch=hw.cpu.arch, filled=fill).total_bytes  # fmt: skip
-            error = (predicted - measured) / measured
-            rows.append({"model": name, "n_ctx": n_ctx, "fill": fill, "predicted_bytes": predicted,
-                         "measured_bytes": measured, "error": error})  # fmt: skip
-            print(f"{name:<22} {n_ctx:>6} {fill:>6} {predicted / 2**30:>9.2f}G "
-                  f"{measured / 2**30:>9.2f}G {error:>+7.1%}  {time.perf_counter() - start:.0f}",
-                  flush=True)  # fmt: skip
-    errors = [abs(r["error"]) for r in rows]
-    print(f"\n|error| median {statistics.median(errors):.1%}, max {max(errors):.1%} "
-          f"over {len(rows)} cases (targets: median <= 5 %, every case <= 10 %)")  # fmt: skip
+            measured = measure(model_path(name), n_ctx, fill)
+            rows.append(_row(name, n_ctx, fill, measured, hw, time.perf_counter() - start))
+    _summary(rows)
     args.out.mkdir(parents=True, exist_ok=True)
     out = args.out / f"memory_vs_estimate-{time.strftime('%Y%m%dT%H%M%S')}.json"
     out.write_text(json.dumps({"cpu": hw.cpu.brand, "rows": rows}, indent=2))
     print(f"written {out}")
+
+
+def _row(name: str, n_ctx: int, fill: int, measured: int, hw, seconds: float = 0.0) -> dict:
+    """Predict one case with the current estimator, print its line, return its record."""
+    model = resolve(str(model_path(name)))
+    estimate = estimate_memory(model.memory, n_ctx, isa=hw.cpu.isa, cpu_arch=hw.cpu.arch,
+                               filled=fill)  # fmt: skip
+    predicted = estimate.total_bytes
+    error = (predicted - measured) / measured
+    print(f"{name:<22} {n_ctx:>6} {fill:>6} {predicted / 2**30:>9.2f}G "
+          f"{measured / 2**30:>9.2f}G {error:>+7.1%}  {seconds:.0f}", flush=True)  # fmt: skip
+    return {"model": name, "n_ctx": n_ctx, "fill": fill, "predicted_bytes": predicted,
+            "measured_bytes": measured, "error": error}  # fmt: skip
+
+
+def _summary(rows: list[dict]) -> None:
+    errors = [abs(r["error"]) for r in rows]
+    print(f"\n|error| median {statistics.median(errors):.1%}, max {max(errors):.1%} "
+          f"over {len(rows)} cases (targets: median <= 5 %, every case <= 10 %)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ The model of llama.cpp's CPU memory, as measured with llama-cpp-python 0.3.36 he
   server (``swa_full`` off) keeps those to the window plus one batch.
 - compute: llama.cpp reserves a buffer for the worst batch (vocab × n_ubatch logits
   among others), but only the activations a real prompt batch uses are touched: the FFN
-  and attention projections of n_ubatch tokens and the attention scores of those tokens
-  against the filled cache (flash attention is off in llama-cpp-python).
+  and attention projections of n_ubatch tokens, the attention scores of those tokens
+  against the filled cache (flash attention is off in llama-cpp-python), the CPU
+  backend's work-buffer copy of those scores converted for the V matmul, and the masks.
 - runtime: the Python interpreter with llama_cpp imported (41 MiB measured) and
   llama.cpp's own structures, tokenizer included (48–52 MiB on both real models).
 """
@@ -119,17 +120,26 @@ def kv_bytes(model: ModelMemoryShape, n_ctx: int, kv_type: str, n_ubatch: int,
     return int(sum(c * w * per_element for c, w in zip(cells, width, strict=False)))
 
 
-def compute_bytes(model: ModelMemoryShape, filled: int, n_ubatch: int) -> int:
-    """Activations a prompt batch touches when ``filled`` tokens are already cached."""
+# The CPU matmul converts its f32 operand to the weight's "vec_dot" type in a work buffer:
+# for V (KV type) @ attention scores that is a copy of the scores in f16 (or q8_0).
+_VEC_DOT_BYTES = {"f16": 2.0, "q8_0": 34 / 32, "q4_0": 34 / 32}
+
+
+def compute_bytes(model: ModelMemoryShape, filled: int, n_ubatch: int, kv_type: str = "f16") -> int:
+    """Activations a prompt batch touches when ``filled`` tokens are already cached:
+    FFN and projections of the batch, the attention scores against the cache (no flash
+    attention), the CPU backend's converted copy of those scores, and the KQ masks (two
+    when the model has sliding-window layers)."""
     tokens = max(1, min(n_ubatch, filled))
     n_kv = pad_ctx(max(filled, tokens))
     q_dim = model.n_head * model.head_dim_k
     kv_dim = max(model.n_head_kv) * model.head_dim_k
     experts = max(1, model.n_expert_used)
     per_token = F32 * (2 * model.n_ff * experts + 4 * model.n_embd + q_dim + 2 * kv_dim)
-    scores = F32 * model.n_head * n_kv * tokens
-    mask = F32 * n_kv * tokens
-    return per_token * tokens + scores + mask
+    score_cells = model.n_head * n_kv * tokens
+    masks = 2 if model.local_layers else 1
+    return int(per_token * tokens + score_cells * (F32 + _VEC_DOT_BYTES[kv_type])
+               + masks * F32 * n_kv * tokens)  # fmt: skip
 
 
 def estimate_memory(
@@ -148,7 +158,7 @@ def estimate_memory(
         weights_bytes=sum(t.n_bytes for t in model.tensors),
         repack_bytes=sum(t.n_bytes for t in model.tensors if _is_repacked(t, types)),
         kv_bytes=kv_bytes(model, n_ctx, kv_type, n_ubatch, swa_full),
-        compute_bytes=compute_bytes(model, n_ctx if filled is None else filled, n_ubatch),
+        compute_bytes=compute_bytes(model, n_ctx if filled is None else filled, n_ubatch, kv_type),
         output_bytes=F32 * model.vocab,
         runtime_bytes=RUNTIME_BYTES,
     )
