@@ -39,7 +39,7 @@ bench-bandwidth: $(STAMP) models
 bench-sizes: $(STAMP) models
 	$(PY) benchmarks/catalog_sizes.py
 
-# Memory estimator vs peak RSS of real llama.cpp runs (real + shape-only 3B/8B; ~20 min).
+# Memory estimator vs peak RSS of real llama.cpp runs (real + shape-only 3B/8B; ~25 min).
 bench-memory: $(STAMP) models
 	$(PY) benchmarks/memory_vs_estimate.py
 

@@ -3,11 +3,11 @@
 For each model (the two real ones, and shape-only Llama 3.2 3B and Llama 3.1 8B written by
 ``sizer models synth``) and each context (2k, 8k, 16k): a child process loads the model
 with llama-cpp-python at that context, fills the context with prompt batches (up to
---fill-cap tokens: prefill of an 8B model on 2 cores runs at ~20 tok/s), and reports its
+--fill-cap tokens: an 8B model prefills at about 8 tok/s on 2 cores here), and reports its
 peak RSS. The estimate is computed for the same fill. Prints the table and the errors.
 
 Usage: .venv/bin/python benchmarks/memory_vs_estimate.py [--ctx 2048,8192,16384]
-       [--fill-cap 4096] [--models gemma3-270m,qwen2.5-coder-1.5b,llama3.2-3b,llama3.1-8b]
+       [--fill-cap 2048] [--models gemma3-270m,qwen2.5-coder-1.5b,llama3.2-3b,llama3.1-8b]
        .venv/bin/python benchmarks/memory_vs_estimate.py --rescore results/memory_vs_estimate-*.json
 (--rescore: the same table for measurements saved earlier, predicted by the current estimator.)
 """
@@ -66,7 +66,7 @@ def measure(path: Path, n_ctx: int, fill: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ctx", default="2048,8192,16384")
-    parser.add_argument("--fill-cap", type=int, default=4096)
+    parser.add_argument("--fill-cap", type=int, default=2048)
     parser.add_argument("--models", default=",".join(DEFAULT_MODELS))
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--rescore", type=Path, nargs="*", help="saved result files to re-predict")
