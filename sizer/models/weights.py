@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sizer.models.gguf_header import read_header
+
 
 @dataclass(frozen=True)
 class WeightBytes:
@@ -21,9 +23,7 @@ class WeightBytes:
 
 
 def weight_bytes(path: str | Path) -> WeightBytes:
-    from gguf import GGUFReader
-
-    tensors = {t.name: int(t.n_bytes) for t in GGUFReader(str(path)).tensors}
+    tensors = {t.name: t.n_bytes for t in read_header(path).tensors}
     tied = "output.weight" not in tensors
     embedding = tensors.get("token_embd.weight", 0)
     total = sum(tensors.values())
