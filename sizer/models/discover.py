@@ -82,6 +82,18 @@ def scan(
     return models
 
 
+def find_ollama_blob(tag: str, home: Path | None = None,
+                     env: dict[str, str] | None = None) -> Path | None:  # fmt: skip
+    """The model blob of an Ollama tag in this machine's stores ("name" means "name:latest")."""
+    wanted = tag if ":" in tag else f"{tag}:latest"
+    for source, root in stores(home, env):
+        if source == "ollama":
+            for found in _ollama(root):
+                if found.name == wanted and not found.error:
+                    return found.path
+    return None
+
+
 def _inspect(model: LocalModel) -> None:
     if model.error:
         return

@@ -12,9 +12,10 @@ from pathlib import Path
 from sizer.errors import InputError
 from sizer.estimate import ModelMemoryShape, TensorBytes
 from sizer.models.catalog import CatalogEntry, load_catalog
+from sizer.models.discover import find_ollama_blob
 from sizer.models.gguf_header import read_header
-from sizer.models.quantmix import FILE_TYPES, ModelFacts, assign_types, tensor_nbytes
-from sizer.models.shapes import tensor_layout
+from sizer.models.quantmix import FILE_TYPES, tensor_nbytes
+from sizer.models.shapes import typed_layout
 from sizer.models.spec import ModelSpec, local_layer_count, spec_from_header
 
 DEFAULT_FILE_TYPE = "Q4_K_M"
@@ -42,24 +43,11 @@ def resolve(model: str, file_type: str | None = None) -> ResolvedModel:
     catalog = load_catalog()
     if model in catalog:
         return from_catalog(catalog[model], file_type or DEFAULT_FILE_TYPE)
-    ollama = _ollama_path(model)
+    ollama = find_ollama_blob(model)
     if ollama is not None:
         return _from_file(ollama, "ollama", model)
     raise InputError(f"{model!r} is not a file, an Ollama tag on this machine, or a catalog id "
                      "(see 'sizer models catalog' and 'sizer models scan')")  # fmt: skip
-
-
-def _ollama_path(tag: str) -> Path | None:
-    if ":" not in tag:
-        tag = f"{tag}:latest"
-    from sizer.models.discover import _ollama, stores
-
-    for source, root in stores():
-        if source == "ollama":
-            for found in _ollama(root):
-                if found.name == tag and not found.error:
-                    return found.path
-    return None
 
 
 def _from_file(path: Path, source: str, label: str) -> ResolvedModel:
@@ -79,11 +67,8 @@ def from_catalog(entry: CatalogEntry, file_type: str) -> ResolvedModel:
     if file_type not in FILE_TYPES:
         raise InputError(f"--quant {file_type}: use one of {', '.join(FILE_TYPES)}")
     s = entry.shape
-    layout = tensor_layout(s)
-    types = assign_types(layout, ModelFacts(s.arch, s.n_layers, s.n_expert, s.n_head,
-                                            s.n_head_kv, s.tied), file_type)  # fmt: skip
     tensors = tuple(TensorBytes(name, dims, t.name, tensor_nbytes(t, dims))
-                    for (name, dims), t in zip(layout, types, strict=True))  # fmt: skip
+                    for name, dims, t in typed_layout(s, file_type))  # fmt: skip
     local = local_layer_count(s.arch, s.n_layers, entry.swa_pattern) if s.sliding_window else 0
     memory = ModelMemoryShape(
         n_layers=s.n_layers, n_embd=s.n_embd, n_ff=s.n_ff, n_head=s.n_head,
