@@ -10,14 +10,15 @@ Published sizes of real files, where an entry lists them, are only used to check
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from sizer.errors import InputError
-from sizer.models.quantmix import FILE_TYPES, ModelFacts, assign_types, tensor_nbytes
-from sizer.models.shapes import Shape, tensor_layout
+from sizer.models.quantmix import FILE_TYPES, tensor_nbytes
+from sizer.models.shapes import Shape, tensor_layout, typed_layout
 
 CATALOG_FORMAT = "sizer.catalog"
 # Header bytes per vocabulary entry, measured on the two real files here: Gemma 3
@@ -57,23 +58,13 @@ class CatalogEntry:
         return HEADER_BASE_BYTES + HEADER_BYTES_PER_TOKEN[self.tokenizer] * self.shape.vocab
 
     def tensor_bytes_by_type(self, file_type: str, imatrix: bool = False) -> dict[str, int]:
-        layout = tensor_layout(self.shape)
-        s = self.shape
-        facts = ModelFacts(s.arch, s.n_layers, s.n_expert, s.n_head, s.n_head_kv, s.tied)
         totals: dict[str, int] = {}
-        types = assign_types(layout, facts, file_type, imatrix)
-        for (_, dims), ggml_type in zip(layout, types, strict=True):
+        for _, dims, ggml_type in typed_layout(self.shape, file_type, imatrix):
             totals[ggml_type.name] = totals.get(ggml_type.name, 0) + tensor_nbytes(ggml_type, dims)
         return totals
 
     def n_params(self) -> int:
-        total = 0
-        for _, dims in tensor_layout(self.shape):
-            count = 1
-            for d in dims:
-                count *= d
-            total += count
-        return total
+        return sum(math.prod(dims) for _, dims in tensor_layout(self.shape))
 
 
 def entry_from_dict(raw: dict[str, Any]) -> CatalogEntry:

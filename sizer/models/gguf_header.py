@@ -13,6 +13,7 @@ Format: https://github.com/ggml-org/ggml/blob/master/docs/gguf.md
 
 from __future__ import annotations
 
+import math
 import mmap
 import struct
 from dataclasses import dataclass, field
@@ -198,10 +199,7 @@ def _tensor(cur: _Cursor, path: Path) -> TensorInfo:
     type_id = cur.unpack("<I", f"type of {name}")
     offset = cur.unpack("<Q", f"offset of {name}")
     type_name, n_bytes = tensor_bytes(name, shape, type_id)
-    n_elements = 1
-    for dim in shape:
-        n_elements *= dim
-    return TensorInfo(name, shape, type_id, type_name, offset, n_elements, n_bytes)
+    return TensorInfo(name, shape, type_id, type_name, offset, math.prod(shape), n_bytes)
 
 
 def tensor_bytes(name: str, shape: tuple[int, ...], type_id: int) -> tuple[str, int]:
@@ -213,10 +211,7 @@ def tensor_bytes(name: str, shape: tuple[int, ...], type_id: int) -> tuple[str, 
         raise GGUFError(f"tensor {name} has unknown type {type_id} (newer llama.cpp?)") from None
     if shape[0] % block:
         raise GGUFError(f"tensor {name}: row of {shape[0]} is not a multiple of {block}")
-    n_elements = 1
-    for dim in shape:
-        n_elements *= dim
-    return ggml_type.name, n_elements // block * block_bytes
+    return ggml_type.name, math.prod(shape) // block * block_bytes
 
 
 def _check_data_fits(header: GGUFHeader) -> None:

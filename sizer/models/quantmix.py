@@ -8,6 +8,7 @@ default options). Tested tensor by tensor against real files.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 
@@ -58,10 +59,7 @@ def row_bytes(ggml_type: GGMLQuantizationType, n_cols: int) -> int:
 
 
 def tensor_nbytes(ggml_type: GGMLQuantizationType, shape: tuple[int, ...]) -> int:
-    rows = 1
-    for dim in shape[1:]:
-        rows *= dim
-    return rows * row_bytes(ggml_type, shape[0])
+    return math.prod(shape[1:]) * row_bytes(ggml_type, shape[0])
 
 
 def assign_types(

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gguf import GGMLQuantizationType
+
+from sizer.models.quantmix import ModelFacts, assign_types
+
 Layout = list[tuple[str, tuple[int, ...]]]
+TypedLayout = list[tuple[str, tuple[int, ...], GGMLQuantizationType]]
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,15 @@ def tensor_layout(shape: Shape) -> Layout:
         prefix = f"blk.{layer}."
         layout += [(prefix + name, dims) for name, dims in _attention(shape) + _ffn(shape)]
     return layout
+
+
+def typed_layout(shape: Shape, file_type: str, imatrix: bool = False) -> TypedLayout:
+    """The layout with the ggml type llama.cpp's quantiser gives each tensor."""
+    layout = tensor_layout(shape)
+    facts = ModelFacts(shape.arch, shape.n_layers, shape.n_expert, shape.n_head,
+                       shape.n_head_kv, shape.tied)  # fmt: skip
+    types = assign_types(layout, facts, file_type, imatrix)
+    return [(name, dims, ggml_type) for (name, dims), ggml_type in zip(layout, types, strict=True)]
 
 
 def _attention(s: Shape) -> Layout:

@@ -10,15 +10,14 @@ finite half-float so no kernel meets NaN or infinity; the rest is random.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from gguf import GGML_QUANT_SIZES, GGMLQuantizationType, GGUFWriter
 
 from sizer.errors import InputError
-from sizer.models.quantmix import ModelFacts, assign_types, tensor_nbytes
-from sizer.models.shapes import Shape, tensor_layout
+from sizer.models.quantmix import tensor_nbytes
+from sizer.models.shapes import Shape, typed_layout
 from sizer.models.spec import SHAPE_ONLY_KEY, SHAPE_ONLY_LABEL
 
 Q = GGMLQuantizationType
@@ -29,23 +28,15 @@ _SCALE_BYTES = {
 }  # fmt: skip
 _SMALL_HALF = np.array([0.002], dtype=np.float16).view(np.uint8)
 HEADER_MARGIN_BYTES = 64 << 20
-CHUNK_ROWS_BYTES = 256 << 20  # write big tensors in pieces: bounded memory
 
 
-def synthesize(
-    shape: Shape, file_type: str, out: Path, model_id: str,
-    progress: Callable[[str], None] | None = None, seed: int = 0,
-) -> Path:  # fmt: skip
-    layout = tensor_layout(shape)
-    facts = ModelFacts(shape.arch, shape.n_layers, shape.n_expert, shape.n_head,
-                       shape.n_head_kv, shape.tied)  # fmt: skip
-    types = assign_types(layout, facts, file_type)
-    total = sum(tensor_nbytes(t, dims) for (_, dims), t in zip(layout, types, strict=True))
-    _check_disk(out, total)
+def synthesize(shape: Shape, file_type: str, out: Path, model_id: str, seed: int = 0) -> Path:
+    tensors = typed_layout(shape, file_type)
+    _check_disk(out, sum(tensor_nbytes(t, dims) for _, dims, t in tensors))
     partial = out.with_name(out.name + ".partial")
     writer = GGUFWriter(str(partial), shape.arch)
     _write_metadata(writer, shape, file_type, model_id)
-    for (name, dims), ggml_type in zip(layout, types, strict=True):
+    for name, dims, ggml_type in tensors:
         numpy_shape, dtype = _numpy_shape(dims, ggml_type)
         writer.add_tensor_info(name, numpy_shape, dtype, tensor_nbytes(ggml_type, dims),
                                raw_dtype=ggml_type)  # fmt: skip
@@ -53,9 +44,7 @@ def synthesize(
     writer.write_kv_data_to_file()
     writer.write_ti_data_to_file()
     rng = np.random.default_rng(seed)
-    for (name, dims), ggml_type in zip(layout, types, strict=True):
-        if progress and name.endswith("ffn_down.weight"):
-            progress(name)
+    for name, dims, ggml_type in tensors:
         writer.write_tensor_data(_random_tensor(name, dims, ggml_type, rng))
     writer.close()
     partial.replace(out)
