@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test env models lint bench-bandwidth bench-sizes bench-memory clean
+.PHONY: run test env models lint bench-bandwidth bench-sizes bench-memory bench-fidelity clean
 
 # Create the environment once; re-install only when pyproject.toml changes.
 # llama-cpp-python compiles from source the first time (~4-8 min on 2 cores); pip caches it.
@@ -42,6 +42,11 @@ bench-sizes: $(STAMP) models
 # Memory estimator vs peak RSS of real llama.cpp runs (real + shape-only 3B/8B; ~25 min).
 bench-memory: $(STAMP) models
 	$(PY) benchmarks/memory_vs_estimate.py
+
+# sizer bench vs llama.cpp's internal timings and llama-bench (built from the installed
+# llama-cpp-python's sources into the cache on first use, ~5 min); ~20 min in all.
+bench-fidelity: $(STAMP) models
+	$(PY) benchmarks/fidelity.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,61 @@
+"""Results as JSON Lines: one record per finished run, appended, flushed and fsynced at once,
+so an interrupted or killed ``sizer bench`` loses at most the run in flight."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from sizer.errors import InputError
+
+
+def append(path: Path, record: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+b") as out:
+        out.seek(0, os.SEEK_END)
+        torn = out.tell() > 0 and not _ends_with_newline(out)
+        line = json.dumps(record, separators=(",", ":")) + "\n"
+        out.write((("\n" if torn else "") + line).encode())
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _ends_with_newline(out: Any) -> bool:
+    out.seek(-1, os.SEEK_END)
+    last = out.read(1)
+    out.seek(0, os.SEEK_END)
+    return last == b"\n"
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    """Every record in a results file. A torn line (a record cut short by a crash while it
+    was written) is skipped; any other malformed line is an error naming its line number."""
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    records = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if _torn(line):
+                continue  # a run killed mid-write (then maybe resumed): that run is lost
+            raise InputError(f"{path}:{number}: not a JSON record ({exc.msg})") from exc
+        if not isinstance(record, dict) or record.get("format") != "sizer.run":
+            raise InputError(f"{path}:{number}: not a sizer run record")
+        records.append(record)
+    return records
+
+
+def _torn(line: str) -> bool:
+    stripped = line.strip()
+    return stripped.startswith('{"format"') and not stripped.endswith("}")
+
+
+def finished_keys(path: Path) -> set[str]:
+    """Keys of the runs that completed: ``--resume`` skips these and retries failures."""
+    return {r["key"] for r in load(path) if r.get("status") == "ok"}

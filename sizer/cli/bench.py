@@ -1,0 +1,134 @@
+"""``sizer bench MODEL…``: real runs, each in its own worker; every finished run on disk."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+DEFAULT_OUT = Path("results") / "bench.jsonl"
+
+
+def _depths(value: str) -> list[int]:
+    try:
+        depths = sorted({int(part) for part in value.split(",")})
+    except ValueError:
+        raise typer.BadParameter("a comma-separated list of token counts, e.g. 0,4096") from None
+    if any(d < 0 for d in depths):
+        raise typer.BadParameter("depths are token counts, 0 or more")
+    return depths
+
+
+def _threads(value: str) -> str:
+    if value in ("auto", "sweep"):
+        return value
+    parts = value.split(",")
+    if not all(p.strip().isdigit() and int(p) > 0 for p in parts):
+        raise typer.BadParameter("auto, sweep, or thread counts such as 4 or 2,4,8")
+    return value
+
+
+def _backends(value: str) -> list[str]:
+    from sizer.bench.config import BACKENDS
+
+    if value == "all":
+        return list(BACKENDS)
+    if value not in BACKENDS:
+        raise typer.BadParameter(f"use one of {', '.join(BACKENDS)}, or all")
+    return [value]
+
+
+def _kv_type(value: str) -> str:
+    from sizer.bench.config import KV_TYPES
+
+    if value not in KV_TYPES:
+        raise typer.BadParameter(f"use one of {', '.join(KV_TYPES)}")
+    return value
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM stops the run like Ctrl-C: the worker is killed, finished runs are kept."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def bench_command(
+    models: Annotated[
+        list[str], typer.Argument(help="GGUF files (real or shape-only) or Ollama tags.")
+    ],
+    backend: Annotated[str, typer.Option(help="llama.cpp, openvino, or all.")] = "llama.cpp",
+    device: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Device(s): CPU/GPU for llama.cpp, OpenVINO names (CPU, GPU.0, NPU). "
+            "Default: llama.cpp's GPU if it can offload, else CPU; every OpenVINO device."
+        ),
+    ] = None,
+    threads: Annotated[
+        str, typer.Option(help="auto (physical P-cores), sweep, or counts such as 4 or 2,4,8.")
+    ] = "auto",
+    ctx: Annotated[
+        int | None, typer.Option(min=64, help="Context size; default: depth + prompt + generation.")
+    ] = None,
+    prompt_tokens: Annotated[
+        int, typer.Option(min=1, help="Prompt length for TTFT and prefill.")
+    ] = 512,
+    gen_tokens: Annotated[
+        int, typer.Option(min=2, help="Tokens generated per repetition (EOS ignored).")
+    ] = 128,
+    depth: Annotated[str, typer.Option(help="KV depth(s) before measuring, e.g. 0,4096.")] = "0",
+    reps: Annotated[int, typer.Option(min=1, help="Most repetitions; fewer once CV < 3 %.")] = 5,
+    kv_type: Annotated[str, typer.Option(help="KV cache type: f16, q8_0 or q4_0.")] = "f16",
+    flash_attn: Annotated[bool, typer.Option(help="Flash attention (llama.cpp).")] = False,
+    timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds one run may take before it is killed.")
+    ] = 3600,
+    out: Annotated[
+        Path, typer.Option(help="JSONL file each finished run is appended to.")
+    ] = DEFAULT_OUT,
+    resume: Annotated[
+        bool, typer.Option(help="Skip runs already recorded as finished in --out.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option(help="Run models even when the estimate says they do not fit.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the records as JSON; no progress.")
+    ] = False,
+) -> None:
+    """Measure load time, TTFT, prefill and decode tok/s, inter-token latency and peak memory."""
+    import json
+
+    from sizer.bench import BenchRequest, run_bench
+    from sizer.bench.config import Measurement
+    from sizer.cli.render_bench import Progress, render_records
+    from sizer.probe import probe
+
+    measurement = Measurement(
+        prompt_tokens=prompt_tokens, gen_tokens=gen_tokens, n_ctx=ctx, max_reps=reps,
+        min_reps=min(3, reps), kv_type=_kv_type(kv_type), flash_attn=flash_attn, timeout_s=timeout,
+    )  # fmt: skip
+    request = BenchRequest(
+        models=models, out=out, backends=_backends(backend), devices=device or None,
+        threads=_threads(threads), depths=_depths(depth), measurement=measurement,
+        resume=resume, force=force,
+    )  # fmt: skip
+    deepest = max(request.depths) + prompt_tokens + gen_tokens
+    if ctx is not None and ctx < deepest:
+        raise typer.BadParameter(f"{ctx} < depth + prompt + generation = {deepest}",
+                                 param_hint="--ctx")  # fmt: skip
+    _stop_on_sigterm()
+    hw = probe()
+    progress = None if as_json else Progress(sys.stderr)
+    records = run_bench(request, hw, progress)
+    if as_json:
+        typer.echo(json.dumps(records, indent=2))
+    else:
+        typer.echo(render_records(records, hw))
+        typer.echo(f"\n{len(records)} run(s) appended to {out}")
