@@ -38,11 +38,22 @@ def hw():
 
 
 def workers() -> list[psutil.Process]:
+    """Bench workers started by this test (directly or through a ``sizer`` subprocess)."""
     found = []
-    for proc in psutil.process_iter(["cmdline"]):
-        if "sizer.bench.worker" in " ".join(proc.info["cmdline"] or []):
-            found.append(proc)
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if "sizer.bench.worker" in " ".join(proc.cmdline()):
+                found.append(proc)
+        except psutil.NoSuchProcess:
+            continue
     return found
+
+
+def gone(proc: psutil.Process) -> bool:
+    try:
+        return proc.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 def test_bench_cli_measures_records_and_resumes(gemma_path, tmp_path):
@@ -63,7 +74,7 @@ def test_bench_cli_measures_records_and_resumes(gemma_path, tmp_path):
     assert len(rec["samples"]["itl_s"][0]) == 15  # 16 tokens: first from prefill, 15 steps
     # the harness adds nothing measurable to llama.cpp's own timing of the same steps
     internal = rec["internal"]["decode_tok_s"]["median"]
-    assert 0.9 < m["decode_tok_s"]["median"] / internal <= 1.0
+    assert 0.9 < m["decode_tok_s"]["median"] / internal <= 1.001
     again = CliRunner().invoke(app, [*args, "--resume"])
     assert again.exit_code == 0 and "skipped (--resume)" in again.output
     assert len(results.load(out)) == 2
@@ -139,20 +150,22 @@ def test_interrupt_keeps_finished_runs_and_stops_the_worker(gemma_path, tmp_path
     proc = start_cli(gemma_path, out)
     wait_for(lambda: out.exists() and len(results.load(out)) == 1)  # first run recorded
     wait_for(lambda: bool(workers()))  # second run in flight
+    (worker,) = workers()
     proc.send_signal(signum)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert "interrupted; results measured so far are on disk" in stderr
     assert [r["status"] for r in results.load(out)] == ["ok"]
-    wait_for(lambda: not workers(), timeout=10)
+    assert gone(worker)
 
 
 def test_kill_9_of_sizer_leaves_no_worker_behind(gemma_path, tmp_path):
     proc = start_cli(gemma_path, tmp_path / "bench.jsonl")
     wait_for(lambda: bool(workers()))
+    (worker,) = workers()
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)
-    wait_for(lambda: not workers(), timeout=10)
+    wait_for(lambda: gone(worker), timeout=10)  # orphaned: it must notice and exit
 
 
 def test_openvino_backend_runs_qwen_and_names_what_it_cannot_read(
