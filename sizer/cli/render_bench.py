@@ -28,7 +28,7 @@ class Progress:
             "rep": f"rep {event.get('rep')}: prefill {event.get('prefill_tok_s', 0):.1f} tok/s, "
                    f"decode {event.get('decode_tok_s', 0):.1f} tok/s",
             "result": "done",
-            "error": f"failed: {event.get('message')}",
+            "error": f"{event.get('kind', 'failed')}: {event.get('message')}",
         }.get(kind)  # fmt: skip
         if text is None:
             return
