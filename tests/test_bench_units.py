@@ -176,3 +176,21 @@ def test_page_cache_residency_and_clock(tmp_path, probe_fixture):
     assert resident_fraction(empty) is None
     mhz = cpu_mhz(probe_fixture("this-machine-epyc") / "proc" / "cpuinfo")
     assert mhz and 1000 < mhz < 6000
+
+
+@pytest.mark.parametrize(
+    ("machine", "auto", "sweep", "openvino"),
+    [("intel-core-ultra-155h", 6, [1, 2, 4, 6, 8, 16, 22], ["CPU", "GPU", "NPU"]),
+     ("apple-m4-max", 12, [1, 2, 4, 8, 12, 16], ["CPU"]),
+     ("this-machine-epyc", 2, [1, 2], ["CPU"])],
+)  # fmt: skip
+def test_threads_and_devices_on_captured_machines(probe_fixture, machine, auto, sweep, openvino):
+    from sizer.bench.plan import auto_threads, default_devices, sweep_threads, thread_counts
+    from sizer.probe import probe
+
+    hw = probe(probe_fixture(machine))
+    assert auto_threads(hw) == auto  # P-cores only: no E-cores, no SMT siblings
+    assert sweep_threads(hw) == sweep and thread_counts(hw, "sweep") == sweep
+    assert thread_counts(hw, "auto") == [auto] and thread_counts(hw, "4,2,4") == [2, 4]
+    assert default_devices("openvino", hw) == openvino
+    assert default_devices("llama.cpp", hw) == ["CPU"]
