@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from sizer.backends.base import RepSample
 from sizer.bench.config import RunConfig
 from sizer.bench.process import Outcome, describe_exit
 from sizer.bench.stats import latency_summary, summarize
@@ -92,7 +93,7 @@ def log_cause(lines: list[str]) -> str | None:
 
 def _success(record: dict[str, Any], config: RunConfig, result: dict[str, Any],
              outcome: Outcome) -> dict[str, Any]:  # fmt: skip
-    reps = result["reps"]
+    reps = [RepSample(**rep) for rep in result["reps"]]
     samples = rep_samples(reps)
     record.update(
         status="ok",
@@ -107,18 +108,18 @@ def _success(record: dict[str, Any], config: RunConfig, result: dict[str, Any],
     return record
 
 
-def rep_samples(reps: list[dict[str, Any]]) -> dict[str, Any]:
-    decode_steps = [len(r["itl_s"]) for r in reps]
+def rep_samples(reps: list[RepSample]) -> dict[str, Any]:
+    decoded = [r for r in reps if r.itl_s]
     samples: dict[str, Any] = {
-        "ttft_s": [r["ttft_s"] for r in reps],
-        "prefill_tok_s": [r["prefill_tokens"] / r["ttft_s"] for r in reps],
-        "decode_tok_s": [n / sum(r["itl_s"]) for n, r in zip(decode_steps, reps, strict=True) if n],
-        "itl_s": [r["itl_s"] for r in reps],
-        "prefill_tokens": reps[0]["prefill_tokens"] if reps else 0,
+        "ttft_s": [r.ttft_s for r in reps],
+        "prefill_tok_s": [r.prefill_tok_s for r in reps],
+        "decode_tok_s": [r.decode_tok_s for r in decoded],
+        "itl_s": [r.itl_s for r in reps],
+        "prefill_tokens": reps[0].prefill_tokens if reps else 0,
     }
-    joules = [r["energy_j"].get("decode") for r in reps]
-    if all(j is not None for j in joules) and reps and all(decode_steps):
-        samples["decode_j_per_tok"] = [j / n for j, n in zip(joules, decode_steps, strict=True)]
+    joules = [r.energy_j.get("decode") for r in reps]
+    if reps and all(j is not None for j in joules) and len(decoded) == len(reps):
+        samples["decode_j_per_tok"] = [j / len(r.itl_s) for j, r in zip(joules, reps, strict=True)]
     return samples
 
 
@@ -141,10 +142,10 @@ def metrics(
     return out
 
 
-def _internal(reps: list[dict[str, Any]]) -> dict[str, Any]:
+def _internal(reps: list[RepSample]) -> dict[str, Any]:
     """The backend's own timings, summarised per key (llama.cpp: perf counters)."""
-    keys = sorted({k for r in reps for k, v in r["internal"].items() if isinstance(v, float)})
-    return {k: summarize([r["internal"][k] for r in reps if k in r["internal"]]) for k in keys}
+    keys = sorted({k for r in reps for k, v in r.internal.items() if isinstance(v, float)})
+    return {k: summarize([r.internal[k] for r in reps if k in r.internal]) for k in keys}
 
 
 def warnings(m: dict[str, Any], conditions: dict[str, Any], config: RunConfig) -> list[str]:
