@@ -12,7 +12,14 @@ import numpy as np
 import openvino as ov
 import openvino_genai as genai
 
-from sizer.backends.base import PROMPT_TEXT, EnergyReader, RepSample, UnsupportedModel, repeat_to
+from sizer.backends.base import (
+    PROMPT_TEXT,
+    EnergyReader,
+    RepSample,
+    UnsupportedModel,
+    energy_by_phase,
+    repeat_to,
+)
 from sizer.bench.config import RunConfig
 from sizer.errors import MeasurementError, SizerError
 from sizer.models.gguf_header import read_header
@@ -60,17 +67,17 @@ class OpenVinoSession:
         result = self.pipe.generate(inputs, config)
         wall = time.perf_counter() - started
         e1 = energy()
-        raw = result.perf_metrics.raw_metrics
+        pm = result.perf_metrics
+        raw = pm.raw_metrics
         if not raw.m_times_to_first_token:
             raise MeasurementError("OpenVINO GenAI reported no time to first token")
-        pm = result.perf_metrics
         internal = {"ttft_ms": pm.get_ttft().mean, "tpot_ms": pm.get_tpot().mean,
                     "generate_wall_s": wall}  # fmt: skip
         return RepSample(
             prefill_tokens=n, ttft_s=raw.m_times_to_first_token[0] * _US,
             itl_s=[d * _US for d in raw.m_durations][-(gen_tokens - 1):] if gen_tokens > 1 else [],
             internal=internal,
-            energy_j={} if e0 is None or e1 is None else {"total": e1 - e0},
+            energy_j=energy_by_phase({"total": (e0, e1)}),
         )  # fmt: skip
 
     def close(self) -> None:

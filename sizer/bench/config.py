@@ -12,8 +12,11 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from sizer.estimate import KV_BYTES_PER_ELEMENT
+
 BACKENDS = ("llama.cpp", "openvino")
-KV_TYPES = ("f16", "q8_0", "q4_0")
+# Every KV type sizer benchmarks must be one the estimator sizes (the fit check needs it).
+KV_TYPES = tuple(KV_BYTES_PER_ELEMENT)
 
 
 @dataclass(frozen=True)

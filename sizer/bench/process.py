@@ -33,7 +33,6 @@ class Outcome:
     timed_out: bool = False
     peak_rss_bytes: int | None = None
     stderr_tail: list[str] = field(default_factory=list)
-    wall_s: float = 0.0
 
     @property
     def final(self) -> dict[str, Any] | None:
@@ -62,7 +61,6 @@ def run_worker(config: RunConfig, on_event: EventHandler, timeout_s: float) -> O
             if not finished:  # timed out, or Ctrl-C / SIGTERM in the parent
                 _kill(proc)
             _reap(proc, outcome)
-            outcome.wall_s = time.monotonic() - started
         stderr.seek(0)
         outcome.stderr_tail = stderr.read().splitlines()[-200:]
     return outcome
