@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from sizer.estimate import MemoryEstimate, estimate_memory
-from sizer.models.gguf_header import read_header
 from sizer.models.resolve import ResolvedModel
 from sizer.probe.records import Hardware
 from sizer.units import gib
@@ -55,16 +54,15 @@ def default_devices(backend: str, hw: Hardware) -> list[str]:
 def model_identity(resolved: ResolvedModel) -> dict[str, Any]:
     """Path, size and a SHA-256 of the GGUF header (metadata + tensor table): the same file
     gives the same hash without reading gigabytes of weights."""
-    assert resolved.path is not None
-    header = read_header(resolved.path)
-    with Path(resolved.path).open("rb") as f:
-        digest = hashlib.sha256(f.read(header.data_offset)).hexdigest()
     spec = resolved.spec
+    assert resolved.path is not None and spec is not None  # a file was resolved and read
+    with Path(resolved.path).open("rb") as f:
+        digest = hashlib.sha256(f.read(spec.header_bytes)).hexdigest()
     return {
         "label": resolved.label, "path": str(resolved.path), "source": resolved.source,
-        "header_sha256": digest, "size_bytes": header.file_size, "shape_only": resolved.shape_only,
-        "architecture": spec.architecture if spec else None, "file_type": resolved.file_type,
-        "n_params": spec.n_params if spec else None,
+        "header_sha256": digest, "size_bytes": spec.file_bytes, "shape_only": resolved.shape_only,
+        "architecture": spec.architecture, "file_type": resolved.file_type,
+        "n_params": spec.n_params,
     }  # fmt: skip
 
 

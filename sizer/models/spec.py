@@ -46,6 +46,7 @@ class ModelSpec:
     tied_output: bool = False
     tensor_bytes: int = 0
     file_bytes: int = 0
+    header_bytes: int = 0  # metadata + tensor table: what identifies the file, cheaply
     bytes_by_type: dict[str, int] = field(default_factory=dict)
     tensors_by_type: dict[str, int] = field(default_factory=dict)
     shape_only: bool = False
@@ -108,6 +109,7 @@ def _spec(header: GGUFHeader) -> ModelSpec:
         tied_output=not any(t.name == "output.weight" for t in header.tensors),
         tensor_bytes=sum(t.n_bytes for t in header.tensors),
         file_bytes=header.file_size,
+        header_bytes=header.data_offset,
         shape_only=bool(header.get(SHAPE_ONLY_KEY, False)),
     )
     _sliding_window(spec, key("attention.sliding_window"), key("attention.sliding_window_pattern"))
