@@ -26,31 +26,16 @@ import sys
 import time
 from pathlib import Path
 
+from _models import model_path
+
 from sizer.bench import BenchRequest, llama_bench, run_bench
 from sizer.bench.config import Measurement
 from sizer.bench.plan import auto_threads
 from sizer.bench.stats import cv
-from sizer.models import registry_models
-from sizer.models.catalog import get_entry
-from sizer.models.synth import synthesize
-from sizer.paths import sizer_home
 from sizer.probe import probe
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 DEFAULT_MODELS = "gemma3-270m,qwen2.5-coder-1.5b,llama3.2-3b"
-
-
-def model_path(name: str) -> Path:
-    """A registry model, a shape-only file for a catalog id (written once), or a path."""
-    if name in registry_models.MODELS:
-        return registry_models.ensure(name)
-    if Path(name).is_file():
-        return Path(name)
-    target = sizer_home() / "shape-only" / f"{name}-Q4_K_M.gguf"
-    if not target.exists():
-        entry = get_entry(name)
-        synthesize(entry.shape, "Q4_K_M", target, entry.id)
-    return target
 
 
 def reference(binary: Path, model: Path, threads: int, args: argparse.Namespace) -> dict:

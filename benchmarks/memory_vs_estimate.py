@@ -22,12 +22,10 @@ import sys
 import time
 from pathlib import Path
 
+from _models import model_path
+
 from sizer.estimate import estimate_memory
-from sizer.models import registry_models
-from sizer.models.catalog import get_entry
 from sizer.models.resolve import resolve
-from sizer.models.synth import synthesize
-from sizer.paths import sizer_home
 from sizer.probe import probe
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
@@ -43,16 +41,6 @@ for start in range(0, fill, 512):
 llama_cpp.llama_synchronize(llm._ctx.ctx)
 print(json.dumps({"peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
 """
-
-
-def model_path(name: str) -> Path:
-    if name in registry_models.MODELS:
-        return registry_models.ensure(name)
-    target = sizer_home() / "shape-only" / f"{name}-Q4_K_M.gguf"
-    if not target.exists():
-        entry = get_entry(name)
-        synthesize(entry.shape, "Q4_K_M", target, entry.id)
-    return target
 
 
 def measure(path: Path, n_ctx: int, fill: int) -> int:
