@@ -70,7 +70,7 @@ def _bench_model(
             yield record.failure(rec, "refused", problem)
             continue
         progress(config, {"event": "started"})
-        outcome = run_worker(config, lambda event, c=config: progress(c, event),
+        outcome = run_worker(config.to_dict(), lambda event, c=config: progress(c, event),
                              config.measurement.timeout_s)  # fmt: skip
         yield record.from_outcome(rec, config, outcome)
 

@@ -20,8 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from sizer.bench.config import RunConfig
-
 EventHandler = Callable[[dict[str, Any]], None]
 _RSS_UNIT = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
 
@@ -40,12 +38,14 @@ class Outcome:
         return next((e for e in reversed(self.events) if e["event"] in ("result", "error")), None)
 
 
-def run_worker(config: RunConfig, on_event: EventHandler, timeout_s: float) -> Outcome:
-    """Run ``config`` in a fresh worker; on Ctrl-C the worker is killed and the interrupt
-    re-raised, so the caller keeps everything recorded before it."""
+def run_worker(job: dict[str, Any], on_event: EventHandler, timeout_s: float,
+               module: str = "sizer.bench.worker") -> Outcome:  # fmt: skip
+    """Run ``job`` (one JSON line on the worker's stdin) in a fresh ``python -m module``;
+    on Ctrl-C the worker is killed and the interrupt re-raised, so the caller keeps
+    everything recorded before it."""
     with tempfile.TemporaryFile("w+") as stderr:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sizer.bench.worker"], stdin=subprocess.PIPE,
+            [sys.executable, "-m", module], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=stderr, text=True, start_new_session=True,
         )  # fmt: skip
         outcome = Outcome()
@@ -53,7 +53,7 @@ def run_worker(config: RunConfig, on_event: EventHandler, timeout_s: float) -> O
         started = time.monotonic()
         try:
             assert proc.stdin is not None and proc.stdout is not None
-            proc.stdin.write(json.dumps(config.to_dict()) + "\n")
+            proc.stdin.write(json.dumps(job) + "\n")
             proc.stdin.close()
             finished = _pump(proc.stdout, on_event, outcome, started + timeout_s)
             outcome.timed_out = not finished

@@ -29,13 +29,13 @@ from sizer.bench.stats import cv
 WARMUP_GEN_TOKENS = 4
 
 
-def _protocol_stream() -> IO[str]:
+def protocol_stream() -> IO[str]:
     stream = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
     return stream
 
 
-def _exit_with_parent() -> None:
+def exit_with_parent() -> None:
     parent = os.getppid()
 
     def watch() -> None:
@@ -81,9 +81,9 @@ def measure(config: RunConfig, emit: Any) -> dict[str, Any]:
 
 
 def main() -> None:
-    out = _protocol_stream()
+    out = protocol_stream()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _exit_with_parent()
+    exit_with_parent()
 
     def emit(event: dict[str, Any]) -> None:
         out.write(json.dumps(event) + "\n")
