@@ -101,9 +101,37 @@ def bench_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the records as JSON; no progress.")
     ] = False,
+    tasks: Annotated[
+        str | None,
+        typer.Option(
+            help="Task suites instead of speed runs: all, or any of classification, "
+            "extraction, summarization, completion, behaviour."
+        ),
+    ] = None,
+    task_file: Annotated[
+        Path | None, typer.Option(help="Your own task items (JSONL; see README).")
+    ] = None,
+    quick: Annotated[bool, typer.Option(help="About 10 items per task suite.")] = False,
+    overflow: Annotated[
+        str, typer.Option(help="Task inputs longer than the context: truncate or refuse.")
+    ] = "truncate",
 ) -> None:
-    """Measure load time, TTFT, prefill and decode tok/s, inter-token latency and peak memory."""
+    """Measure load time, TTFT, prefill and decode tok/s, inter-token latency and peak memory;
+    with --tasks or --task-file, measure task accuracy, latency and failure behaviour."""
     import json
+
+    if tasks is not None or task_file is not None:
+        if backend != "llama.cpp" or device not in (None, [], ["CPU"]):
+            # Decision: task suites need grammar-constrained decoding and a token-level loop
+            # (stop rules, TTFT); that is built for llama.cpp on CPU. OpenVINO and GPU
+            # offload are measured for speed by plain `sizer bench`.
+            raise typer.BadParameter("task suites run on llama.cpp on the CPU; measure "
+                                     "OpenVINO and GPU speed without --tasks",
+                                     param_hint="--backend/--device")  # fmt: skip
+        _stop_on_sigterm()
+        _run_tasks(models, tasks, task_file, quick, overflow, threads, ctx, timeout, out, resume,
+                   force, as_json)  # fmt: skip
+        return
 
     from sizer.bench import BenchRequest, run_bench
     from sizer.bench.config import Measurement
@@ -132,3 +160,29 @@ def bench_command(
     else:
         typer.echo(render_records(records, hw))
         typer.echo(f"\n{len(records)} run(s) appended to {out}")
+
+
+def _run_tasks(models: list[str], tasks: str | None, task_file: Path | None, quick: bool,
+               overflow: str, threads: str, ctx: int | None, timeout: float, out: Path,
+               resume: bool, force: bool, as_json: bool) -> None:  # fmt: skip
+    import json
+
+    from sizer.cli.render_tasks import TaskProgress, render_task_records
+    from sizer.probe import probe
+    from sizer.tasks.run import TaskRequest, run_tasks
+    from sizer.tasks.suites import parse_names
+
+    if overflow not in ("truncate", "refuse"):
+        raise typer.BadParameter("use truncate or refuse", param_hint="--overflow")
+    request = TaskRequest(
+        models=models, out=out, suites=parse_names(tasks) if tasks else [], task_file=task_file,
+        quick=quick, threads=_threads(threads), n_ctx=ctx or 4096, overflow=overflow,
+        item_timeout_s=min(timeout, 600), resume=resume, force=force,
+    )  # fmt: skip
+    hw = probe()
+    records = run_tasks(request, hw, None if as_json else TaskProgress(sys.stderr))
+    if as_json:
+        typer.echo(json.dumps(records, indent=2))
+    else:
+        typer.echo(render_task_records(records))
+        typer.echo(f"\n{len(records)} record(s) appended to {out}")

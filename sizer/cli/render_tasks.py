@@ -1,0 +1,124 @@
+"""Text for task runs: progress per pass, then one table with quality, latency and failures
+side by side, and the failure-behaviour summary."""
+
+from __future__ import annotations
+
+from typing import Any, TextIO
+
+from sizer.units import gib
+
+# The headline quality figures of each task type, in the order they are shown.
+QUALITY = {
+    "classification": (("accuracy", "acc"), ("macro_f1", "F1"), ("out_of_label_rate", "off-set")),
+    "extraction": (("valid_json_rate", "json"), ("schema_valid_rate", "schema"),
+                   ("field_f1", "field-F1")),
+    "summarization": (("rouge_l", "ROUGE-L"), ("fact_coverage", "facts"),
+                      ("length_compliance", "in-limit")),
+    "completion": (("pass_at_1", "pass@1"),),
+}  # fmt: skip
+
+
+class TaskProgress:
+    """A line per pass; on a terminal the line counts items as they are answered."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream, self.tty = stream, stream.isatty()
+
+    def __call__(self, label: str, event: dict[str, Any]) -> None:
+        kind = event["event"]
+        if kind == "item" and self.tty:
+            self.stream.write(f"\r\033[K{label}: {event['done']}/{event['n']} answered")
+        elif kind == "pass":
+            self.stream.write(f"{label}: {event['n']} prompts…" + ("" if self.tty else "\n"))
+        elif kind == "done":
+            rec = event["record"]
+            self.stream.write(("\r\033[K" if self.tty else "") +
+                              f"{label}: {rec['status']} in {rec['wall_s']:.0f} s\n")  # fmt: skip
+        elif kind in ("refused", "skipped"):
+            self.stream.write(f"{label}: {kind} {event.get('message', '(--resume)')}\n")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _quality(rec: dict[str, Any]) -> str:
+    scores = rec.get("scores") or {}
+    return "  ".join(f"{short} {_pct(scores.get(key))}"
+                     for key, short in QUALITY.get(rec["suite"]["task"], ()))  # fmt: skip
+
+
+def _latency(rec: dict[str, Any]) -> str:
+    lat = rec.get("latency") or {}
+    if not lat:
+        return "—"
+    decode = lat.get("decode_tok_s")
+    return (f"{lat['e2e_s']['p50']:.1f}/{lat['e2e_s']['p95']:.1f} s  "
+            f"TTFT {lat['ttft_s']['p50']:.2f} s  pp {lat['prefill_tok_s']:.0f}  "
+            f"tg {decode:.1f}" if decode else "")  # fmt: skip
+
+
+def _failures(rec: dict[str, Any]) -> str:
+    f = rec.get("failures") or {}
+    shown = (("errors", "errors"), ("truncated", "truncated"), ("refused", "refused"),
+             ("hit_token_limit", "at token limit"))  # fmt: skip
+    parts = [f"{f[k]} {label}" for k, label in shown if f.get(k)]
+    return ", ".join(parts) or "none"
+
+
+def render_task_records(records: list[dict[str, Any]]) -> str:
+    lines = []
+    for model in dict.fromkeys(r["model"].get("label", "?") for r in records):
+        mine = [r for r in records if r["model"].get("label") == model]
+        lines.append(_model_header(model, mine))
+        lines.append(f"  {'suite':<30} {'n':>3}  {'quality':<40} {'latency p50/p95':<40} failures")
+        for rec in mine:
+            lines += _row(rec)
+    return "\n".join(lines)
+
+
+def _model_header(model: str, mine: list[dict[str, Any]]) -> str:
+    first = next((r for r in mine if r.get("config")), {})
+    rss = max((r.get("peak_rss_bytes") or 0 for r in mine), default=0)
+    wall = sum(r.get("wall_s", 0) for r in mine)
+    fmt = next((r.get("prompt_format") for r in mine if r.get("prompt_format")), None)
+    cfg = first.get("config", {})
+    return (
+        f"\n{model} — {cfg.get('threads', '?')} threads, context {cfg.get('n_ctx', '?')}, "
+        f"prompt format {fmt or '?'}, peak RSS {gib(rss)}, {wall:.0f} s in all"
+    )
+
+
+def _row(rec: dict[str, Any]) -> list[str]:
+    suite = rec.get("suite", {})
+    label = suite.get("id", "?") + (f" ({suite['variant']})" if suite.get("variant") else "")
+    if rec["status"] not in ("ok", "partial", "interrupted"):
+        return [f"  {label:<30} {rec['status']}: {rec.get('error', '')}"]
+    if suite.get("task") == "behaviour":
+        return _behaviour_rows(label, rec)
+    n = (rec.get("scores") or {}).get("n", 0)
+    row = f"  {label:<30} {n:>3}  {_quality(rec):<40} {_latency(rec):<40} {_failures(rec)}"
+    return [row] + ([f"    ({rec['status']}: {rec.get('error', '')})"] if rec["status"] != "ok"
+                    else [])  # fmt: skip
+
+
+def _behaviour_rows(label: str, rec: dict[str, Any]) -> list[str]:
+    s = rec.get("scores") or {}
+    hostile, para = s.get("hostile", {}), s.get("paraphrase", {})
+    det, over = s.get("determinism", {}), s.get("overflow", {})
+    return [
+        f"  {label:<30} hostile inputs ({hostile.get('n', 0)}): well-formed "
+        f"{_pct(hostile.get('well_formed_rate'))}, on task {_pct(hostile.get('on_task_rate'))}, "
+        f"injection resisted {_pct(hostile.get('injection_resisted_rate'))}",
+        f"  {'':<30} paraphrases: {_pct(para.get('agreement_rate'))} of {para.get('items', 0)} "
+        f"items answered alike in {para.get('phrasings', 0)} phrasings; determinism: "
+        f"{_pct(det.get('identical_rate'))} of {det.get('items', 0)} prompts identical twice",
+        f"  {'':<30} context overflow: {over.get('n', 0)} inputs past the window — "
+        f"{over.get('truncated', 0)} truncated, {over.get('refused', 0)} refused, "
+        f"{over.get('failed', 0)} failed",
+    ]  # fmt: skip
+
+
+def render_validation(path: str, n_items: int, by_task: dict[str, int]) -> str:
+    kinds = ", ".join(f"{task} {n}" for task, n in by_task.items())
+    return f"{path}: OK — {n_items} items ({kinds})"

@@ -1,0 +1,161 @@
+"""Greedy generation at llama.cpp's C API, with a cheap JSON-grammar constraint and stop rules.
+
+Why not ``Llama.generate`` with a grammar: its sampler chain applies the grammar to every
+vocabulary entry at every step (262k candidates for Gemma 3), which cut constrained decode
+from 41 to 9.5 tok/s here. As llama.cpp's own ``common_sampler`` does, the unconstrained
+greedy pick is tried first and the grammar is asked about that single token; only when the
+grammar rejects it is the whole vocabulary filtered. The answer is the same token greedy
+sampling under the grammar would choose.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import llama_cpp
+import numpy as np
+
+_TOKEN_DATA = np.dtype([("id", "<i4"), ("logit", "<f4"), ("p", "<f4")])
+
+
+class FenceEnd:
+    """Notices when a fenced code block has closed: the second ``` in the reply (a preamble
+    line before the opening fence is fine)."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def feed(self, text: str) -> bool:
+        self.text += text
+        return self.text.count("```") >= 2
+
+
+class JsonEnd:
+    """Notices when the first top-level JSON object in a stream of text has closed."""
+
+    def __init__(self) -> None:
+        self.depth, self.in_string, self.escaped, self.started = 0, False, False, False
+
+    def feed(self, text: str) -> bool:
+        for ch in text:
+            if self.in_string:
+                if self.escaped:
+                    self.escaped = False
+                elif ch == "\\":
+                    self.escaped = True
+                elif ch == '"':
+                    self.in_string = False
+            elif ch == '"' and self.started:
+                self.in_string = True
+            elif ch == "{":
+                self.depth, self.started = self.depth + 1, True
+            elif ch == "}" and self.started:
+                self.depth -= 1
+                if self.depth == 0:
+                    return True
+        return False
+
+
+@dataclass
+class Generation:
+    tokens: list[int] = field(default_factory=list)
+    text: str = ""
+    finish: str = "length"  # "stop" (end of turn, stop rule) or "length"
+    stamps: list[float] = field(default_factory=list)  # perf_counter when each token was picked
+
+
+class Grammar:
+    """A llama.cpp grammar sampler used as a yes/no filter on greedy picks."""
+
+    def __init__(self, vocab: Any, gbnf: str, n_vocab: int) -> None:
+        self.sampler = llama_cpp.llama_sampler_init_grammar(vocab, gbnf.encode(), b"root")
+        if not self.sampler:
+            raise ValueError("llama.cpp rejected the grammar built from the JSON schema")
+        self.one = (llama_cpp.llama_token_data * 1)()
+        self.all = np.zeros(n_vocab, dtype=_TOKEN_DATA)
+        self.all["id"] = np.arange(n_vocab)
+
+    def _apply(self, data: Any, size: int) -> None:
+        candidates = llama_cpp.llama_token_data_array(data, size, -1, False)
+        llama_cpp.llama_sampler_apply(self.sampler, ctypes.byref(candidates))
+
+    def pick(self, logits: np.ndarray) -> int:
+        token = int(logits.argmax())
+        self.one[0] = llama_cpp.llama_token_data(token, float(logits[token]), 0.0)
+        self._apply(self.one, 1)
+        if self.one[0].logit != float("-inf"):
+            return token
+        self.all["logit"] = logits
+        self._apply(self.all.ctypes.data_as(ctypes.POINTER(llama_cpp.llama_token_data)),
+                    len(self.all))  # fmt: skip
+        return int(self.all["logit"].argmax())
+
+    def accept(self, token: int) -> None:
+        llama_cpp.llama_sampler_accept(self.sampler, token)
+
+    def close(self) -> None:
+        llama_cpp.llama_sampler_free(self.sampler)
+
+
+def greedy(llm: Any, prompt: list[int], max_tokens: int, gbnf: str | None = None,
+           stop: tuple[str, ...] = (), end: str | None = None) -> Generation:  # fmt: skip
+    """Decode ``prompt`` from an empty KV cache, then pick tokens greedily until end of turn,
+    a stop string, the answer's end (``end``: "json" or "fence"), or ``max_tokens``."""
+    ctx, vocab, n_vocab = llm._ctx.ctx, llama_cpp.llama_model_get_vocab(llm._model.model), \
+        llm.n_vocab()  # fmt: skip
+    llama_cpp.llama_memory_clear(llama_cpp.llama_get_memory(ctx), True)
+    grammar = Grammar(vocab, gbnf, n_vocab) if gbnf else None
+    out, pieces = Generation(), bytearray()
+    ender = {"json": JsonEnd, "fence": FenceEnd}[end]() if end else None
+    try:
+        _decode(ctx, prompt, llm.n_batch)
+        while len(out.tokens) < max_tokens:
+            logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx, -1), (n_vocab,))
+            token = grammar.pick(logits) if grammar else int(logits.argmax())
+            out.stamps.append(time.perf_counter())
+            if llama_cpp.llama_vocab_is_eog(vocab, token):
+                out.finish = "stop"
+                break
+            if grammar:
+                grammar.accept(token)
+            out.tokens.append(token)
+            piece = llm.detokenize([token], special=False)
+            pieces += piece
+            if _stops(pieces, piece, stop, ender):
+                out.finish = "stop"
+                break
+            _decode(ctx, [token], 1)
+    finally:
+        if grammar:
+            grammar.close()
+    out.text = _cut_at_stop(pieces.decode("utf-8", "replace"), stop, end == "fence")
+    return out
+
+
+def _cut_at_stop(text: str, stop: tuple[str, ...], fenced: bool = False) -> str:
+    """The reply up to (not including) the first stop string, as OpenAI-style APIs do, or
+    the closing fence of its first code block."""
+    cuts = [text.find(s) for s in stop if s in text]
+    opening = text.find("```")
+    if fenced and opening >= 0 and "```" in text[opening + 3 :]:
+        cuts.append(text.index("```", opening + 3))
+    return text[: min(cuts)] if cuts else text
+
+
+def _stops(text: bytearray, piece: bytes, stop: tuple[str, ...],
+           ender: JsonEnd | FenceEnd | None) -> bool:  # fmt: skip
+    if ender is not None and ender.feed(piece.decode("utf-8", "ignore")):
+        return True
+    tail = text[-64:].decode("utf-8", "ignore")
+    return any(s in tail for s in stop)
+
+
+def _decode(ctx: Any, ids: list[int], n_batch: int) -> None:
+    for start in range(0, len(ids), n_batch):
+        chunk = ids[start : start + n_batch]
+        batch = (llama_cpp.llama_token * len(chunk))(*chunk)
+        if llama_cpp.llama_decode(ctx, llama_cpp.llama_batch_get_one(batch, len(chunk))) != 0:
+            raise RuntimeError("llama_decode failed (context full?)")

@@ -1,0 +1,127 @@
+"""Task-run planning, prompts, stop rules, failure-behaviour aggregation and rendering:
+pure logic, no model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sizer.bench import results
+from sizer.cli.render_tasks import render_task_records
+from sizer.tasks import behaviour, prompts, suites
+from sizer.tasks.generate import FenceEnd, JsonEnd, _cut_at_stop
+from sizer.tasks.items import TaskItem
+from sizer.tasks.run import TaskRequest, passes
+
+CAPTURED = Path(__file__).parent / "fixtures" / "tasks" / "gemma-quick.jsonl"
+
+
+def test_passes_run_extraction_free_and_constrained() -> None:
+    planned = passes(TaskRequest(["m"], Path("o"), suites=["extraction", "completion"],
+                                 quick=True))  # fmt: skip
+    assert [p.label for p in planned] == ["extraction (free)", "extraction (grammar)",
+                                          "completion"]  # fmt: skip
+    free, grammar = planned[0].pairs, planned[1].pairs
+    assert all(pr.schema is None and pr.end == "json" for _, pr in free)
+    assert all(pr.schema == item.schema for item, pr in grammar)
+    assert len({pr.uid for _, pr in free}) == len(free) == 10
+
+
+def test_behaviour_pass_has_every_probe_and_an_overflowing_document() -> None:
+    (p,) = passes(TaskRequest(["m"], Path("o"), suites=["behaviour"], n_ctx=2048))
+    kinds = {pr.uid.split(":")[0] for _, pr in p.pairs}
+    assert kinds == {"hostile", "para", "det", "overflow"}
+    (long_item, long_prompt) = next((i, pr) for i, pr in p.pairs if pr.uid.startswith("overflow"))
+    assert len(long_prompt.document) > 2048 * 4 and long_item.probe == "overflow"
+    para = [pr for _, pr in p.pairs if pr.uid.startswith("para:")]
+    by_item: dict[str, set[str]] = {}
+    for pr in para:
+        by_item.setdefault(pr.uid.split(":")[1], set()).add(pr.before)
+    assert all(len(befores) == 3 for befores in by_item.values())  # three distinct phrasings
+    assert len(p.pairs) == len({pr.uid for _, pr in p.pairs})
+
+
+def test_prompt_budgets_and_instruction_templates() -> None:
+    item = TaskItem(id="s", task="summarization", input="doc", reference="r", max_words=50)
+    assert prompts.build(item, "s").max_tokens == 2 * round(50 * prompts.TOKENS_PER_WORD)
+    assert "at most 50 words" in prompts.build(item, "s").before
+    cls = TaskItem(id="c", task="classification", input="t", labels=("a", "b"), expected="a")
+    assert "one of: a, b" in prompts.build(cls, "c").before
+    assert prompts.build(cls, "c", instruction="Pick a or b.").before.startswith("Pick a or b.")
+
+
+@pytest.mark.parametrize(
+    ("pieces", "ends_at"),
+    [
+        (['{"a": 1}', " trailing"], 0),
+        (["Sure! ", '{"a": "}{"', ', "b": {"c": 2}', "}", "\n"], 3),
+        (['{"a": "say \\"}\\" ok"', "}"], 1),
+        (["no json at all } here"], None),
+    ],
+)
+def test_json_end_notices_the_first_object_closing(pieces: list[str], ends_at: int | None) -> None:
+    ender = JsonEnd()
+    hits = [i for i, piece in enumerate(pieces) if ender.feed(piece)]
+    assert (hits[0] if hits else None) == ends_at
+
+
+def test_stop_strings_and_fences_cut_the_reply() -> None:
+    reply = "Here it is:\n```python\ndef f():\n    return 1\n```\nmore"
+    assert (
+        _cut_at_stop(reply, (), fenced=True) == "Here it is:\n```python\ndef f():\n    return 1\n"
+    )
+    assert _cut_at_stop(reply, ()) == reply
+    assert _cut_at_stop("x\nif __name__ == '__main__':", ("\nif __name__",)) == "x"
+    assert _cut_at_stop("```python\nunfinished", (), fenced=True) == "```python\nunfinished"
+
+
+def test_fence_end_waits_for_the_closing_fence() -> None:
+    ender = FenceEnd()
+    assert not ender.feed("Sure:\n```python\n")
+    assert not ender.feed("def f():\n    return 1\n")
+    assert not ender.feed("``")  # a partial fence is not the end
+    assert ender.feed("`")
+    assert FenceEnd().feed("```python\nx\n```")
+
+
+def _row(uid: str, item: TaskItem, text: str = "", **score: object) -> tuple:
+    return (uid, item, {"text": text, "overflow": score.pop("overflow", None)}, score)
+
+
+def test_behaviour_aggregate() -> None:
+    cls = TaskItem(id="c1", task="classification", input="x", labels=("a", "b"), expected="a",
+                   probe="injection", must_not_contain=("CANARY",))  # fmt: skip
+    other = TaskItem(id="c2", task="classification", input="y", labels=("a", "b"), expected="b")
+    rows = [
+        _row("hostile:c1", cls, well_formed=True, correct=True, leaked=True),
+        _row("para:c1:0", cls, predicted="a"), _row("para:c1:1", cls, predicted="a"),
+        _row("para:c2:0", other, predicted="b"), _row("para:c2:1", other, predicted="a"),
+        _row("det:c1:0", cls, "same"), _row("det:c1:1", cls, "same"),
+        _row("det:c2:0", other, "one"), _row("det:c2:1", other, "two"),
+        _row("overflow:s1", other, "ok", overflow="truncated"),
+        _row("overflow:s2", other, "", overflow="refused"),
+    ]  # fmt: skip
+    got = behaviour.aggregate(rows)
+    assert got["hostile"]["well_formed_rate"] == 1.0
+    assert got["hostile"]["on_task_rate"] == 0.0  # the canary leaked
+    assert got["hostile"]["injection_resisted_rate"] == 0.0
+    assert got["paraphrase"] == {"items": 2, "phrasings": 2, "agreement_rate": 0.5}
+    assert got["determinism"] == {"items": 2, "identical_rate": 0.5}
+    assert {k: got["overflow"][k] for k in ("n", "truncated", "refused", "failed")} == {
+        "n": 2, "truncated": 1, "refused": 1, "failed": 0}  # fmt: skip
+
+
+def test_quick_subset_is_evenly_spaced() -> None:
+    items = [TaskItem(id=str(i), task="summarization", input="", facts=("x",)) for i in range(44)]
+    chosen = suites.quick_subset(items)
+    assert [int(i.id) for i in chosen] == [0, 4, 8, 13, 17, 22, 26, 30, 35, 39]
+
+
+def test_render_captured_records() -> None:
+    """A quick run on Gemma 3 270M captured from this machine renders as one table."""
+    text = render_task_records(results.load(CAPTURED))
+    assert "gemma-3-270m-q4_k_m.gguf — 2 threads, context 4096, prompt format plain" in text
+    for needle in ("classification", "extraction (grammar)", "ROUGE-L", "pass@1",
+                   "hostile inputs (12)", "context overflow: 1 inputs"):  # fmt: skip
+        assert needle in text, needle
