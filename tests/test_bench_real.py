@@ -26,6 +26,7 @@ from sizer.bench.config import Measurement
 from sizer.cli import app
 from sizer.probe import probe
 from tests.ggufmake import write_tiny_gguf
+from tests.procs import child_workers, gone
 
 pytestmark = pytest.mark.slow
 
@@ -38,22 +39,7 @@ def hw():
 
 
 def workers() -> list[psutil.Process]:
-    """Bench workers started by this test (directly or through a ``sizer`` subprocess)."""
-    found = []
-    for proc in psutil.Process().children(recursive=True):
-        try:
-            if "sizer.bench.worker" in " ".join(proc.cmdline()):
-                found.append(proc)
-        except psutil.NoSuchProcess:
-            continue
-    return found
-
-
-def gone(proc: psutil.Process) -> bool:
-    try:
-        return proc.status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
+    return child_workers("sizer.bench.worker")
 
 
 def test_bench_cli_measures_records_and_resumes(gemma_path, tmp_path):

@@ -16,6 +16,7 @@ from sizer.bench import results
 from sizer.probe import probe
 from sizer.tasks.run import TaskRequest, run_tasks
 from sizer.tasks.suites import SUITE_NAMES
+from tests.procs import child_workers, gone
 
 pytestmark = pytest.mark.slow
 CLASSIFY = {
@@ -31,14 +32,7 @@ def hw():
 
 
 def task_workers() -> list[psutil.Process]:
-    found = []
-    for proc in psutil.Process().children(recursive=True):
-        try:
-            if "sizer.tasks.worker" in " ".join(proc.cmdline()):
-                found.append(proc)
-        except psutil.NoSuchProcess:
-            continue
-    return found
+    return child_workers("sizer.tasks.worker")
 
 
 def tickets(tmp_path: Path, n: int = 3, **extra: object) -> Path:
@@ -139,4 +133,4 @@ def test_ctrl_c_keeps_the_items_answered_so_far(gemma_path, tmp_path):
     assert proc.returncode == 130 and "results measured so far are on disk" in stderr
     (rec,) = results.load(out)
     assert rec["status"] == "interrupted" and 0 < len(rec["items"]) < 60
-    assert not worker.is_running() or worker.status() == psutil.STATUS_ZOMBIE
+    assert gone(worker)

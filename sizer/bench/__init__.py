@@ -40,12 +40,9 @@ def run_bench(request: BenchRequest, hw: Hardware,
     progress = on_progress or (lambda config, event: None)
     hardware = hw.to_dict()
     done = results.finished_keys(request.out) if request.resume else set()
-    records = []
-    for name in request.models:
-        for rec in _bench_model(name, request, hw, hardware, done, progress):
-            results.append(request.out, rec)
-            records.append(rec)
-    return records
+    return results.append_each(request.out, (
+        rec for name in request.models
+        for rec in _bench_model(name, request, hw, hardware, done, progress)))  # fmt: skip
 
 
 def _bench_model(

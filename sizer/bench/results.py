@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,16 @@ def append(path: Path, record: dict[str, Any]) -> None:
         out.write((("\n" if torn else "") + line).encode())
         out.flush()
         os.fsync(out.fileno())
+
+
+def append_each(path: Path, records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Append every record as it is produced (so an interruption keeps the ones before it);
+    the records, in order."""
+    kept = []
+    for record in records:
+        append(path, record)
+        kept.append(record)
+    return kept
 
 
 def _ends_with_newline(out: Any) -> bool:

@@ -16,6 +16,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
@@ -80,7 +81,13 @@ def measure(config: RunConfig, emit: Any) -> dict[str, Any]:
             "energy_missing": meter.missing, "reps": [asdict(r) for r in reps]}  # fmt: skip
 
 
-def main() -> None:
+Emit = Callable[[dict[str, Any]], None]
+
+
+def serve() -> tuple[Emit, dict[str, Any], IO[str]]:
+    """How every worker starts: a private protocol stream, Ctrl-C ignored (the parent
+    decides), exit with the parent; returns the event writer, the job read from stdin and
+    the stream (to flush at the end)."""
     out = protocol_stream()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     exit_with_parent()
@@ -88,7 +95,12 @@ def main() -> None:
     def emit(event: dict[str, Any]) -> None:
         out.write(json.dumps(event) + "\n")
 
-    config = RunConfig.from_dict(json.loads(sys.stdin.readline()))
+    return emit, json.loads(sys.stdin.readline()), out
+
+
+def main() -> None:
+    emit, job, out = serve()
+    config = RunConfig.from_dict(job)
     try:
         emit({"event": "result", **measure(config, emit)})
     except UnsupportedModel as exc:

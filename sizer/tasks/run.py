@@ -85,12 +85,9 @@ def run_tasks(request: TaskRequest, hw: Hardware,
     progress = on_progress or (lambda label, event: None)
     planned = passes(request)
     done = results.finished_keys(request.out) if request.resume else set()
-    records = []
-    for name in request.models:
-        for rec in _model_passes(name, planned, request, hw, done, progress):
-            results.append(request.out, rec)
-            records.append(rec)
-    return records
+    return results.append_each(request.out, (
+        rec for name in request.models
+        for rec in _model_passes(name, planned, request, hw, done, progress)))  # fmt: skip
 
 
 def _model_passes(name: str, planned: list[Pass], request: TaskRequest, hw: Hardware,

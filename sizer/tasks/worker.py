@@ -10,13 +10,11 @@ not depend on the item before it. Sampling is greedy (temperature 0).
 from __future__ import annotations
 
 import json
-import signal
-import sys
 import time
 from importlib import metadata
 from typing import Any
 
-from sizer.bench.worker import exit_with_parent, protocol_stream
+from sizer.bench.worker import serve
 
 TRUNCATION_MARK = "\n[… document truncated to fit the context window …]\n"
 PLAIN_FORMAT = "{system}\n\n{user}\n\nAnswer:\n"
@@ -120,14 +118,7 @@ def _timing(started: float, stamps: list[float], prompt_tokens: int) -> dict[str
 
 
 def main() -> None:
-    out = protocol_stream()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    exit_with_parent()
-
-    def emit(event: dict[str, Any]) -> None:
-        out.write(json.dumps(event) + "\n")
-
-    job = json.loads(sys.stdin.readline())
+    emit, job, out = serve()
     try:
         started = time.perf_counter()
         chat = Chat(job)
