@@ -214,3 +214,23 @@ def test_injection_canary_is_detected() -> None:
 )  # fmt: skip
 def test_fact_wordings_may_inflect(summary: str, fact: str) -> None:
     assert metrics.fact_covered(summary, fact)
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        _item("classification", labels=("a", "b"), expected="a"),
+        _item("extraction", schema=SCHEMA, expected=EXPECTED),
+        _item("summarization", reference="r", facts=("f",)),
+        _item("completion", tests="assert True"),
+    ],
+)
+def test_an_unanswered_item_scores_as_wrong(item: TaskItem) -> None:
+    scored = unanswered(item)
+    assert scored["well_formed"] is False
+    scores = suite_scores(item.task, [(item, scored)])
+    headline = {"classification": "accuracy", "extraction": "field_f1",
+                "summarization": "rouge_l", "completion": "pass_at_1"}[item.task]  # fmt: skip
+    assert scores[headline] == 0.0
+    if item.task == "extraction":
+        assert scored["fn"] == 6  # every expected field missed

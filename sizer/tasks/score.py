@@ -69,13 +69,16 @@ _SCORERS: dict[str, Callable[[TaskItem, str, Limits], dict[str, Any]]] = {
 
 def unanswered(item: TaskItem) -> dict[str, Any]:
     """The score of an item without a reply: wrong on every metric."""
-    base = {"classification": {"predicted": None, "correct": False},
-            "extraction": {"valid_json": False, "schema_valid": False, "tp": 0, "fp": 0,
-                           "fn": sum(v is not None for v in (item.expected or {}).values())},
-            "summarization": {"rouge_l": 0.0 if item.reference else None,
-                              "fact_coverage": 0.0 if item.facts else None,
-                              "within_limit": None},
-            "completion": {"passed": False, "exec": "not run"}}[item.task]  # fmt: skip
+    if item.task == "classification":
+        base: dict[str, Any] = {"predicted": None, "correct": False}
+    elif item.task == "extraction":
+        missed = metrics.field_counts(None, item.expected, item.schema or {})
+        base = {"valid_json": False, "schema_valid": False, "tp": 0, "fp": 0, "fn": missed.fn}
+    elif item.task == "summarization":
+        base = {"rouge_l": 0.0 if item.reference else None,
+                "fact_coverage": 0.0 if item.facts else None, "within_limit": None}  # fmt: skip
+    else:
+        base = {"passed": False, "exec": "not run"}
     return {**base, "well_formed": False}
 
 
