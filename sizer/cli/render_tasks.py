@@ -71,9 +71,11 @@ def render_task_records(records: list[dict[str, Any]]) -> str:
     for model in dict.fromkeys(r["model"].get("label", "?") for r in records):
         mine = [r for r in records if r["model"].get("label") == model]
         lines.append(_model_header(model, mine))
-        lines.append(f"  {'suite':<30} {'n':>3}  {'quality':<40} {'latency p50/p95':<40} failures")
+        width = max((len(_label(r)) for r in mine), default=0) + 1
+        lines.append(f"  {'suite':<{width}} {'n':>3}  {'quality':<40} {'latency p50/p95':<44} "
+                     "failures")  # fmt: skip
         for rec in mine:
-            lines += _row(rec)
+            lines += _row(rec, width)
     return "\n".join(lines)
 
 
@@ -89,31 +91,36 @@ def _model_header(model: str, mine: list[dict[str, Any]]) -> str:
     )
 
 
-def _row(rec: dict[str, Any]) -> list[str]:
+def _label(rec: dict[str, Any]) -> str:
     suite = rec.get("suite", {})
-    label = suite.get("id", "?") + (f" ({suite['variant']})" if suite.get("variant") else "")
+    return suite.get("id", "?") + (f" ({suite['variant']})" if suite.get("variant") else "")
+
+
+def _row(rec: dict[str, Any], width: int) -> list[str]:
+    suite, label = rec.get("suite", {}), _label(rec)
     if rec["status"] not in ("ok", "partial", "interrupted"):
-        return [f"  {label:<30} {rec['status']}: {rec.get('error', '')}"]
+        return [f"  {label:<{width}} {rec['status']}: {rec.get('error', '')}"]
     if suite.get("task") == "behaviour":
-        return _behaviour_rows(label, rec)
+        return _behaviour_rows(label, rec, width)
     n = (rec.get("scores") or {}).get("n", 0)
-    row = f"  {label:<30} {n:>3}  {_quality(rec):<40} {_latency(rec):<40} {_failures(rec)}"
+    row = f"  {label:<{width}} {n:>3}  {_quality(rec):<40} {_latency(rec):<44} {_failures(rec)}"
     return [row] + ([f"    ({rec['status']}: {rec.get('error', '')})"] if rec["status"] != "ok"
                     else [])  # fmt: skip
 
 
-def _behaviour_rows(label: str, rec: dict[str, Any]) -> list[str]:
+def _behaviour_rows(label: str, rec: dict[str, Any], width: int) -> list[str]:
     s = rec.get("scores") or {}
     hostile, para = s.get("hostile", {}), s.get("paraphrase", {})
     det, over = s.get("determinism", {}), s.get("overflow", {})
     return [
-        f"  {label:<30} hostile inputs ({hostile.get('n', 0)}): well-formed "
+        f"  {label:<{width}} hostile inputs ({hostile.get('n', 0)}): well-formed "
         f"{_pct(hostile.get('well_formed_rate'))}, on task {_pct(hostile.get('on_task_rate'))}, "
         f"injection resisted {_pct(hostile.get('injection_resisted_rate'))}",
-        f"  {'':<30} paraphrases: {_pct(para.get('agreement_rate'))} of {para.get('items', 0)} "
-        f"items answered alike in {para.get('phrasings', 0)} phrasings; determinism: "
+        f"  {'':<{width}} paraphrases: {_pct(para.get('agreement_rate'))} of "
+        f"{para.get('items', 0)} items answered alike in {para.get('phrasings', 0)} phrasings; "
+        "determinism: "
         f"{_pct(det.get('identical_rate'))} of {det.get('items', 0)} prompts identical twice",
-        f"  {'':<30} context overflow: {over.get('n', 0)} inputs past the window — "
+        f"  {'':<{width}} context overflow: {over.get('n', 0)} inputs past the window — "
         f"{over.get('truncated', 0)} truncated, {over.get('refused', 0)} refused, "
         f"{over.get('failed', 0)} failed",
     ]  # fmt: skip
