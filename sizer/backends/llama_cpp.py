@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from importlib import metadata
+from typing import Any
 
 import llama_cpp
 import numpy as np
@@ -100,11 +101,7 @@ class LlamaCppSession:
         return int(np.ctypeslib.as_array(logits, shape=(self.n_vocab,)).argmax())
 
     def _decode_prompt(self, ids: list[int]) -> None:
-        for start in range(0, len(ids), self.n_batch):
-            chunk = ids[start : start + self.n_batch]
-            batch = (llama_cpp.llama_token * len(chunk))(*chunk)
-            if llama_cpp.llama_decode(self.ctx, llama_cpp.llama_batch_get_one(batch, len(chunk))):
-                raise MeasurementError("llama_decode failed on the prompt (context too small?)")
+        decode_batched(self.ctx, ids, self.n_batch)
 
     def _internal(self) -> dict[str, float]:
         """llama.cpp's own timing of this repetition (llama_perf_context)."""
@@ -119,6 +116,15 @@ class LlamaCppSession:
 
     def close(self) -> None:
         self.llm.close()
+
+
+def decode_batched(ctx: Any, ids: list[int], n_batch: int) -> None:
+    """Feed ``ids`` to the context in batches of at most ``n_batch`` tokens."""
+    for start in range(0, len(ids), n_batch):
+        chunk = ids[start : start + n_batch]
+        batch = (llama_cpp.llama_token * len(chunk))(*chunk)
+        if llama_cpp.llama_decode(ctx, llama_cpp.llama_batch_get_one(batch, len(chunk))):
+            raise MeasurementError(f"llama_decode failed on {len(chunk)} token(s) (context full?)")
 
 
 def open_session(config: RunConfig) -> LlamaCppSession:

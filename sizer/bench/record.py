@@ -56,19 +56,18 @@ def from_outcome(record: dict[str, Any], config: RunConfig, outcome: Outcome) ->
     final = outcome.final
     if final is not None and final["event"] == "result":
         return _success(record, config, final, outcome)
-    status, message = _failure_reason(config, outcome, final)
+    timeout = f"no result within --timeout {config.measurement.timeout_s:g} s; worker killed"
+    status, message = worker_failure(outcome, timeout)
     record.update(status=status, error=message)
     return record
 
 
-def _failure_reason(
-    config: RunConfig, outcome: Outcome, final: dict[str, Any] | None
-) -> tuple[str, str]:
+def worker_failure(outcome: Outcome, timeout_message: str) -> tuple[str, str]:
+    """(status, message) for a worker that gave no result: it timed out, reported an
+    error itself (with the runtime log's cause added), or crashed."""
+    final = outcome.final
     if outcome.timed_out:
-        return (
-            "timeout",
-            f"no result within --timeout {config.measurement.timeout_s:g} s; worker killed",
-        )
+        return "timeout", timeout_message
     if final is not None:  # the worker caught the error itself
         message = final["message"]
         cause = log_cause(outcome.stderr_tail)

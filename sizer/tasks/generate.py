@@ -18,6 +18,8 @@ from typing import Any
 import llama_cpp
 import numpy as np
 
+from sizer.backends.llama_cpp import decode_batched
+
 _TOKEN_DATA = np.dtype([("id", "<i4"), ("logit", "<f4"), ("p", "<f4")])
 
 
@@ -111,7 +113,7 @@ def greedy(llm: Any, prompt: list[int], max_tokens: int, gbnf: str | None = None
     out, pieces = Generation(), bytearray()
     ender = {"json": JsonEnd, "fence": FenceEnd}[end]() if end else None
     try:
-        _decode(ctx, prompt, llm.n_batch)
+        decode_batched(ctx, prompt, llm.n_batch)
         while len(out.tokens) < max_tokens:
             logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx, -1), (n_vocab,))
             token = grammar.pick(logits) if grammar else int(logits.argmax())
@@ -127,7 +129,7 @@ def greedy(llm: Any, prompt: list[int], max_tokens: int, gbnf: str | None = None
             if _stops(pieces, piece, stop, ender):
                 out.finish = "stop"
                 break
-            _decode(ctx, [token], 1)
+            decode_batched(ctx, [token], 1)
     finally:
         if grammar:
             grammar.close()
@@ -151,11 +153,3 @@ def _stops(text: bytearray, piece: bytes, stop: tuple[str, ...],
         return True
     tail = text[-64:].decode("utf-8", "ignore")
     return any(s in tail for s in stop)
-
-
-def _decode(ctx: Any, ids: list[int], n_batch: int) -> None:
-    for start in range(0, len(ids), n_batch):
-        chunk = ids[start : start + n_batch]
-        batch = (llama_cpp.llama_token * len(chunk))(*chunk)
-        if llama_cpp.llama_decode(ctx, llama_cpp.llama_batch_get_one(batch, len(chunk))) != 0:
-            raise RuntimeError("llama_decode failed (context full?)")

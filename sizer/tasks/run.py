@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from sizer.bench import plan, results
-from sizer.bench.process import describe_exit, run_worker
-from sizer.bench.record import FORMAT, FORMAT_VERSION, log_cause, now_iso
+from sizer.bench.process import run_worker
+from sizer.bench.record import FORMAT, FORMAT_VERSION, model_failure, now_iso, worker_failure
 from sizer.errors import SizerError
 from sizer.models.resolve import ResolvedModel, resolve
 from sizer.probe.records import Hardware
@@ -97,9 +97,7 @@ def _model_passes(name: str, planned: list[Pass], request: TaskRequest, hw: Hard
         resolved = _answerable(name)
         identity = plan.model_identity(resolved)
     except SizerError as exc:
-        yield {"format": FORMAT, "format_version": FORMAT_VERSION, "kind": KIND, "key": None,
-               "status": "failed", "started_at": now_iso(), "finished_at": now_iso(),
-               "model": {"label": name}, "error": str(exc), "hardware": hardware}  # fmt: skip
+        yield {**model_failure(name, str(exc), hardware), "kind": KIND}
         return
     threads = plan.thread_counts(hw, request.threads)[0]
     problem = None if request.force else plan.fit_problem(resolved, request.n_ctx, "f16", hw)
@@ -196,7 +194,7 @@ class _PassRun:
             final = outcome.final
             if final is not None and final["event"] == "result":
                 return
-            reason = _reason(outcome, deadline_s)
+            _, reason = worker_failure(outcome, f"no answer within {deadline_s:g} s; worker killed")
             if not self.loaded:  # the model never loaded: no point in retrying
                 self.failures.append(reason)
                 return
@@ -204,17 +202,6 @@ class _PassRun:
             self.replies[culprit.uid] = {"uid": culprit.uid, "error": reason, "finish": "error"}
             self.failures.append(f"{culprit.uid}: {reason}")
             self.restarts += 1
-
-
-def _reason(outcome: Any, deadline_s: float) -> str:
-    if outcome.timed_out:
-        return f"no answer within {deadline_s:g} s; worker killed"
-    final = outcome.final
-    cause = log_cause(outcome.stderr_tail)
-    if final is not None:
-        return final["message"] + (f" — {cause}" if cause and cause not in final["message"] else "")
-    code = outcome.exit_code if outcome.exit_code is not None else -1
-    return describe_exit(code) + (f" — {cause}" if cause else "")
 
 
 def _finish(rec: dict[str, Any], p: Pass, run: _PassRun, status: str,

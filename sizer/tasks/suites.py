@@ -36,6 +36,7 @@ def manifest() -> dict[str, Any]:
     return json.loads((DATA / "suites.json").read_text())
 
 
+@cache  # suites are immutable; the behaviour pass draws on several of them
 def builtin(name: str, quick: bool = False) -> Suite:
     entry = manifest()[name]
     path = DATA / entry["file"]
