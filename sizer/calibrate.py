@@ -1,0 +1,422 @@
+"""Where the speed model's figures come from, in order of trust.
+
+1. **Runs measured on this machine** (``sizer bench`` records whose hardware matches, and
+   the calibration's own probe runs): the bandwidth and attention/matmul throughputs are
+   fitted to them (``sizer.speed.fit_params``) — confidence "calibrated".
+2. **The kernels' measurements** (``sizer probe --measure``: read bandwidth and f32
+   matmul throughput at the thread count) scaled by the efficiencies below, which were
+   fitted on this project's measurements — confidence "estimated", source "kernels".
+3. **Documented defaults** when a hardware record has no measurements (another machine's
+   ``sizer probe --json`` without ``--measure``) — confidence "estimated", source "default".
+
+The first calibration on a machine (``run_calibration``, about 20-30 s) measures the
+kernels and runs two small shape-only probe models through llama.cpp, in worker
+processes like any ``sizer bench`` run:
+
+- the *overhead probe* has tiny matrices and many attention heads: at depth 0 its token
+  time is llama.cpp's per-layer overhead (barriers, small ops, the graph), at depth 1024
+  it is dominated by attention over the cache;
+- the *bandwidth probe* has 2048-wide layers (~0.3 GB): its decode is memory-bound and its
+  prefill matmul-bound, like any larger model's.
+
+The result is cached in ``$SIZER_HOME/calibration.json`` per machine fingerprint and
+llama.cpp version; the probe runs are appended to ``$SIZER_HOME/calibration-runs.jsonl``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sizer.errors import SizerError
+from sizer.models.shapes import Shape
+from sizer.paths import sizer_home
+from sizer.probe.records import Hardware
+from sizer.speed import Observation, SpeedParams, SpeedShape, fit_params, speed_shape
+
+CALIBRATION_FORMAT = "sizer.calibration"
+CALIBRATION_VERSION = 1
+
+# Efficiencies relative to the kernels, fitted on this project's measurements
+# (benchmarks/speed_prediction.py, 2-core AMD EPYC Zen 3, llama.cpp 0.3.36, Q4_K_M):
+# effective decode bandwidth / kernel read bandwidth; matmul and attention throughputs /
+# the f32 matmul kernel; per-layer overheads in seconds (per decoded / per prompt token).
+KERNEL_EFFICIENCY = {
+    "bandwidth": 0.62,
+    "decode_attn": 0.10,
+    "matmul": 0.80,
+    "prefill_attn": 0.20,
+}
+DEFAULT_LAYER_S = {"decode": 2.5e-4, "prefill": 1.0e-5}
+
+# Without measurements: a desktop/laptop DDR4/DDR5 core reaches roughly 8-12 GB/s of read
+# bandwidth on its own and a dual-channel system 40-60 GB/s in all; a core with AVX2+FMA
+# does about 30 GFLOP/s of f32 matmul in practice (double with AVX-512).
+DEFAULT_BANDWIDTH_PER_THREAD = 10e9
+DEFAULT_BANDWIDTH_CAP = 60e9
+DEFAULT_FLOPS_PER_THREAD = 30e9
+
+PROBE_SHAPES = {  # the order matters: _probe_runs takes the overhead probe first
+    "overhead": Shape(
+        arch="llama",
+        n_layers=16,
+        n_embd=256,
+        n_ff=512,
+        n_head=16,
+        n_head_kv=4,
+        head_dim=128,
+        vocab=2048,
+        tied=True,
+        context_length=8192,
+    ),
+    "bandwidth": Shape(
+        arch="llama",
+        n_layers=8,
+        n_embd=2048,
+        n_ff=8192,
+        n_head=16,
+        n_head_kv=4,
+        head_dim=128,
+        vocab=2048,
+        tied=True,
+        context_length=8192,
+    ),
+}
+PROBE_PROMPT = 128
+PROBE_GEN = 32
+PROBE_DEPTH = 1024
+
+Progress = Callable[[str], None]
+
+
+# ---- tier 2 and 3: the prior from kernels or defaults -----------------------------------------
+
+
+def kernel_figure(hw: Hardware | dict[str, Any], kernel: str, threads: int) -> float | None:
+    """The kernel's median at ``threads``; between measured counts, scaled linearly from the
+    nearest count below (bandwidth per thread saturates, so never extrapolate upward far)."""
+    rows = [
+        (m["threads"], m["stats"]["median"])
+        for m in _measurements(hw)
+        if m.get("kernel") == kernel
+        and m.get("device", "CPU") == "CPU"
+        and m.get("threads")
+        and (m.get("stats") or {}).get("median")
+    ]
+    if not rows:
+        return None
+    exact = [value for t, value in rows if t == threads]
+    if exact:
+        return float(exact[0])
+    below = [(t, value) for t, value in rows if t < threads]
+    if below:
+        t, value = max(below)
+        return float(value) * (1 + 0.5 * (threads - t) / t)  # half-linear gain, conservative
+    t, value = min(rows)
+    return float(value) * threads / t
+
+
+def _measurements(hw: Hardware | dict[str, Any]) -> list[dict[str, Any]]:
+    data = hw.to_dict() if isinstance(hw, Hardware) else hw
+    return [m for m in data.get("measurements") or [] if isinstance(m, dict)]
+
+
+def prior_params(hw: Hardware | dict[str, Any], threads: int) -> SpeedParams:
+    """Tier 2 (kernels x fitted efficiency) when the record has kernel measurements, else
+    tier 3 (documented per-thread defaults)."""
+    bandwidth = kernel_figure(hw, "memory_read_bandwidth", threads)
+    flops = kernel_figure(hw, "matmul_f32", threads)
+    if bandwidth and flops:
+        source = f"kernels at {threads} thread(s) x fitted efficiency"
+    else:
+        bandwidth = min(DEFAULT_BANDWIDTH_PER_THREAD * threads, DEFAULT_BANDWIDTH_CAP)
+        flops = DEFAULT_FLOPS_PER_THREAD * threads * (2 if _has_avx512(hw) else 1)
+        source = "documented defaults (no kernel measurements: run 'sizer probe --measure')"
+    e = KERNEL_EFFICIENCY
+    return SpeedParams(
+        threads=threads,
+        bandwidth_bytes_s=bandwidth * e["bandwidth"],
+        decode_attn_flop_s=flops * e["decode_attn"],
+        decode_layer_s=DEFAULT_LAYER_S["decode"],
+        matmul_flop_s=flops * e["matmul"],
+        prefill_attn_flop_s=flops * e["prefill_attn"],
+        prefill_layer_s=DEFAULT_LAYER_S["prefill"],
+        source=source,
+        confidence="estimated",
+    )
+
+
+def _has_avx512(hw: Hardware | dict[str, Any]) -> bool:
+    data = hw.to_dict() if isinstance(hw, Hardware) else hw
+    return bool(((data.get("cpu") or {}).get("isa") or {}).get("avx512f"))
+
+
+# ---- tier 1: runs measured on this machine ----------------------------------------------------
+
+
+def fingerprint(hw: Hardware | dict[str, Any]) -> str:
+    """Same CPU, core counts, memory size and llama.cpp version: same calibration."""
+    data = hw.to_dict() if isinstance(hw, Hardware) else hw
+    cpu, memory = data.get("cpu") or {}, data.get("memory") or {}
+    llama = data.get("llama_cpp") or {}
+    total = memory.get("total_bytes") or 0
+    key = [
+        cpu.get("brand"),
+        cpu.get("arch"),
+        cpu.get("physical_cores"),
+        cpu.get("logical_cpus"),
+        round(total / (1 << 30)),
+        llama.get("version"),
+    ]
+    return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:16]
+
+
+def observations(
+    records: Iterable[dict[str, Any]], hw: Hardware | dict[str, Any], threads: int
+) -> list[Observation]:
+    """Finished llama.cpp CPU runs from this machine at ``threads``, as fit observations."""
+    machine = fingerprint(hw)
+    found = []
+    for rec in records:
+        if usable_run(rec, machine, threads):
+            shape = shape_of_run(rec)
+            if shape is not None:
+                found.append(run_observation(rec, shape))
+    return found
+
+
+def shape_of_run(rec: dict[str, Any]) -> SpeedShape | None:
+    """The speed shape of the file a run measured (cached by its header hash); None when
+    the file is gone or has changed since."""
+    from sizer import filefacts
+    from sizer.models.resolve import resolve
+
+    config = rec.get("config") or {}
+    sha = config.get("header_sha256")
+
+    def compute() -> dict[str, Any]:
+        from sizer.bench.plan import model_identity
+
+        resolved = resolve(config["model_path"])
+        if model_identity(resolved)["header_sha256"] != sha:
+            raise ValueError("the file has changed since it was measured")
+        return asdict(speed_shape(resolved.memory))
+
+    try:
+        return SpeedShape(**filefacts.cached("speed_shape", sha, compute))
+    except Exception:  # moved, deleted or replaced: the run cannot be used
+        return None
+
+
+def usable_run(rec: dict[str, Any], machine: str, threads: int) -> bool:
+    config = rec.get("config") or {}
+    measurement = config.get("measurement") or {}
+    return (
+        rec.get("format") == "sizer.run"
+        and rec.get("kind") != "tasks"
+        and rec.get("status") == "ok"
+        and config.get("backend") == "llama.cpp"
+        and config.get("device") == "CPU"
+        and config.get("threads") == threads
+        and measurement.get("kv_type", "f16") == "f16"
+        and not measurement.get("flash_attn")
+        and fingerprint(rec.get("hardware") or {}) == machine
+    )
+
+
+def run_observation(rec: dict[str, Any], shape: SpeedShape) -> Observation:
+    metrics, config = rec["metrics"], rec["config"]
+    return Observation(
+        shape=shape,
+        depth=config["depth"],
+        prompt=config["measurement"]["prompt_tokens"],
+        decode_tok_s=metrics["decode_tok_s"]["median"],
+        prefill_tok_s=metrics["prefill_tok_s"]["median"],
+    )
+
+
+# ---- the cache --------------------------------------------------------------------------------
+
+
+def cache_path() -> Path:
+    return sizer_home() / "calibration.json"
+
+
+def runs_path() -> Path:
+    return sizer_home() / "calibration-runs.jsonl"
+
+
+def load_cached(hw: Hardware | dict[str, Any], threads: int) -> SpeedParams | None:
+    """The cached calibration for this machine and thread count; None if absent or stale.
+    A damaged cache is ignored (and rewritten by the next calibration), never fatal."""
+    try:
+        data = json.loads(cache_path().read_text(encoding="utf-8"))
+        entry = data["machines"][fingerprint(hw)][str(threads)]
+        return SpeedParams(**entry)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def forget(hw: Hardware | dict[str, Any], threads: int) -> None:
+    """Drop this machine's cached calibration at ``threads`` (``--recalibrate``)."""
+    try:
+        data = json.loads(cache_path().read_text(encoding="utf-8"))
+        del data["machines"][fingerprint(hw)][str(threads)]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    cache_path().write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+def store(hw: Hardware | dict[str, Any], params: SpeedParams) -> None:
+    path = cache_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        machines = dict(data["machines"])
+    except (OSError, ValueError, KeyError, TypeError):
+        machines = {}
+    machines.setdefault(fingerprint(hw), {})[str(params.threads)] = params.to_dict()
+    payload = {
+        "format": CALIBRATION_FORMAT,
+        "format_version": CALIBRATION_VERSION,
+        "machines": machines,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(json.dumps(payload, indent=1), encoding="utf-8")
+    partial.replace(path)
+
+
+# ---- running the calibration ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    params: SpeedParams
+    seconds: float
+    notes: tuple[str, ...]
+
+
+def probe_model(name: str) -> Path:
+    """The shape-only probe GGUF, written once into sizer's cache."""
+    from sizer.models.synth import synthesize
+
+    target = sizer_home() / "shape-only" / f"sizer-{name}-probe-Q4_K_M.gguf"
+    if not target.exists():
+        synthesize(PROBE_SHAPES[name], "Q4_K_M", target, f"sizer-{name}-probe")
+    return target
+
+
+def run_calibration(hw: Hardware, threads: int, progress: Progress | None = None) -> SpeedParams:
+    """Measure this machine for the speed model (kernels, then the two probe models) and
+    cache the result. Falls back to the kernels' tier if llama.cpp cannot run here."""
+    say = progress or (lambda message: None)
+    say(f"measuring memory bandwidth and matmul throughput at {threads} thread(s)")
+    _measure_kernels(hw, threads)
+    prior = prior_params(hw, threads)
+    try:
+        records = _probe_runs(hw, threads, say)
+        params = fit_probes(records, prior, threads)
+    except (SizerError, OSError) as exc:
+        say(f"probe runs failed ({exc}); using the kernels x fitted efficiency")
+        params = prior
+    store(hw, params)
+    return params
+
+
+def _measure_kernels(hw: Hardware, threads: int) -> None:
+    from kernels import KernelPlan, discover
+
+    plan = KernelPlan(
+        cpu_threads=[threads],
+        available_bytes=hw.memory.available_bytes,
+        l3_bytes=hw.cpu.cache_bytes.get("l3"),
+        reps=7,
+    )
+    hw.measurements = [m for m in hw.measurements if m.threads != threads]
+    for module in discover():
+        try:
+            hw.measurements.extend(module.measure(plan))
+        except Exception as exc:  # a broken kernel leaves the documented defaults
+            hw.note_missing(f"measurements.{module.NAME}", f"{type(exc).__name__}: {exc}"[:200])
+
+
+def _probe_runs(hw: Hardware, threads: int, say: Progress) -> list[dict[str, Any]]:
+    from sizer.bench import BenchRequest, run_bench
+    from sizer.bench.config import Measurement
+
+    say("writing the probe models (once)")
+    models = [str(probe_model(name)) for name in PROBE_SHAPES]
+    measurement = Measurement(
+        prompt_tokens=PROBE_PROMPT, gen_tokens=PROBE_GEN, max_reps=3, min_reps=2, timeout_s=120
+    )
+
+    def on_progress(config, event) -> None:
+        if event.get("event") == "started":
+            say(f"llama.cpp probe: {config.model_label} at depth {config.depth}")
+
+    # Attention is measured on the overhead probe only: filling the bandwidth probe's cache
+    # to depth 1024 would take longer than the rest of the calibration together.
+    for model, depths in ((models[0], [0, PROBE_DEPTH]), (models[1], [0])):
+        request = BenchRequest(
+            models=[model],
+            out=runs_path(),
+            threads=str(threads),
+            depths=depths,
+            measurement=measurement,
+            resume=True,
+        )
+        failed = [r for r in run_bench(request, hw, on_progress) if r.get("status") != "ok"]
+        if failed:
+            raise SizerError(f"{failed[0].get('status')}: {failed[0].get('error', '')}"[:200])
+    machine = fingerprint(hw)
+    from sizer.bench.results import load
+
+    return [
+        r
+        for r in load(runs_path())
+        if usable_run(r, machine, threads)
+        and Path(r["config"]["model_path"]).name.startswith("sizer-")
+    ]
+
+
+def fit_probes(records: list[dict[str, Any]], prior: SpeedParams, threads: int) -> SpeedParams:
+    """Per-layer overheads from the overhead probe at depth 0 (its bytes and FLOPs are
+    negligible: what remains is per-layer cost), then bandwidth and attention throughputs
+    fitted to the bandwidth probe at depth 0 and the overhead probe at depth 1024."""
+    from sizer.models.resolve import resolve
+
+    by_name: dict[tuple[str, int], Observation] = {}
+    for rec in records:
+        name = "overhead" if "overhead" in rec["config"]["model_path"] else "bandwidth"
+        shape = speed_shape(resolve(rec["config"]["model_path"]).memory)
+        by_name[(name, rec["config"]["depth"])] = run_observation(rec, shape)
+    needed = [("overhead", 0), ("overhead", PROBE_DEPTH), ("bandwidth", 0)]
+    missing = [f"{n} probe at depth {d}" for n, d in needed if (n, d) not in by_name]
+    if missing:
+        raise SizerError(f"calibration runs missing: {', '.join(missing)}")
+    with_overheads = overheads_from(by_name[("overhead", 0)], prior)
+    return fit_params(
+        [by_name[("overhead", PROBE_DEPTH)], by_name[("bandwidth", 0)]],
+        with_overheads,
+        f"calibrated here: probe models at {threads} thread(s)",
+    )
+
+
+def overheads_from(tiny: Observation, prior: SpeedParams) -> SpeedParams:
+    """Per-layer overheads: the tiny model's token time less what its bytes and FLOPs
+    explain at the prior's rates, over its layers (never below zero)."""
+    from dataclasses import replace
+
+    from sizer.speed import decode_s_per_token, prefill_s_per_token
+
+    zero = replace(prior, decode_layer_s=0.0, prefill_layer_s=0.0)
+    layers = tiny.shape.n_layers
+    decode = (1 / tiny.decode_tok_s - decode_s_per_token(tiny.shape, zero, tiny.depth)) / layers
+    prefill = (
+        1 / tiny.prefill_tok_s - prefill_s_per_token(tiny.shape, zero, tiny.depth, tiny.prompt)
+    ) / layers
+    return replace(prior, decode_layer_s=max(decode, 0.0), prefill_layer_s=max(prefill, 0.0))

@@ -1,0 +1,201 @@
+"""``sizer recommend``: which model, quant and backend fit this machine and this job.
+
+Python API twin: ``recommend(workload, hardware, cpu_params, records=…, local_paths=…)``.
+The parts: ``workload`` (what the job needs), ``candidates`` (what could run and how fast,
+from ``sizer.speed`` and ``sizer.calibrate``), ``quality`` (measured task scores or a
+prior), ``devices`` (CPU, GPUs, NPU) and ``rank`` (the pure ranking).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sizer.errors import InputError, SizerError
+from sizer.models.catalog import CatalogEntry, load_catalog
+from sizer.models.resolve import ResolvedModel, resolve
+from sizer.recommend.candidates import (
+    ModelOption,
+    catalog_options,
+    how_to_get,
+    option_quality,
+    parse_params_b,
+    place_candidate,
+)
+from sizer.recommend.devices import places
+from sizer.recommend.quality import task_scores
+from sizer.recommend.rank import Candidate, Ranking, rank
+from sizer.recommend.workload import Workload
+from sizer.speed import SpeedParams, predict, speed_shape
+
+
+def identify(resolved: ResolvedModel) -> CatalogEntry | None:
+    """The catalog model a GGUF file is, by shape, and by name where shapes are shared
+    (Qwen2.5 1.5B and Qwen2.5-Coder 1.5B have the same shape)."""
+    spec = resolved.spec
+    if spec is None:
+        return None
+    same_shape = [
+        e
+        for e in load_catalog().values()
+        if (e.shape.arch, e.shape.n_layers, e.shape.n_embd, e.shape.n_head, e.shape.vocab)
+        == (spec.architecture, spec.n_layers, spec.n_embd, spec.n_head, spec.vocab_size)
+    ]
+    words = set(re.findall(r"[a-z0-9]+", f"{spec.name or ''} {resolved.label}".lower()))
+    # The catalog lists instruction-tuned models; a base model of the same shape (such as
+    # the Gemma 3 270M file the tests use) answers differently and is not that entry.
+    tuned = bool(words & _TUNED_WORDS)
+    same_shape = [e for e in same_shape if tuned or not _is_tuned(e)]
+    if len(same_shape) <= 1:
+        return same_shape[0] if same_shape else None
+    return max(same_shape, key=lambda e: len(words & set(re.findall(r"[a-z0-9]+", e.id))))
+
+
+_TUNED_WORDS = {"instruct", "it", "chat"}
+
+
+def _is_tuned(entry: CatalogEntry) -> bool:
+    return bool(set(re.findall(r"[a-z0-9]+", entry.name.lower())) & _TUNED_WORDS)
+
+
+def local_option(
+    resolved: ResolvedModel, runs: list[dict[str, Any]], params: SpeedParams
+) -> ModelOption:
+    """A GGUF on this machine as a ranking option, with its measured speed if any."""
+    spec = resolved.spec
+    assert spec is not None and resolved.path is not None
+    entry = identify(resolved)
+    quant = resolved.file_type or "?"
+    total, active = parse_params_b(entry.params) if entry else (spec.n_params / 1e9, None)
+    sha = _header_sha(resolved)
+    keys = [f"sha:{sha}"] + ([f"catalog:{entry.id} {quant}"] if entry else [])
+    factors, source = measured_factors(
+        resolved, [r for r in runs if r["config"]["header_sha256"] == sha], params
+    )
+    return ModelOption(
+        model_id=entry.id if entry else resolved.label,
+        name=spec.name or resolved.label,
+        quant=quant,
+        family=entry.family if entry else spec.architecture,
+        params_b=total,
+        active_params_b=active,
+        arch=spec.architecture,
+        trained_ctx=spec.context_length or 0,
+        resolved=resolved,
+        get=f"on disk: {resolved.path}",
+        quality_keys=tuple(keys),
+        measured_speed=factors,
+        measured_source=source,
+    )
+
+
+def _header_sha(resolved: ResolvedModel) -> str:
+    from sizer.bench.plan import model_identity
+
+    return model_identity(resolved)["header_sha256"]
+
+
+def measured_factors(
+    resolved: ResolvedModel, runs: list[dict[str, Any]], params: SpeedParams
+) -> tuple[tuple[float, float] | None, str]:
+    """Measured / predicted decode and prefill speed over this file's runs here: the
+    prediction for the workload is scaled by these, so a measured model reports what was
+    measured, carried to the workload's depth and prompt length by the model."""
+    from sizer.calibrate import run_observation
+
+    shape = speed_shape(resolved.memory)
+    ratios = []
+    for rec in runs:
+        obs = run_observation(rec, shape)
+        pred = predict(shape, params, depth=obs.depth, prompt=obs.prompt)
+        ratios.append(
+            (obs.decode_tok_s / pred.decode_tok_s, obs.prefill_tok_s / pred.prefill_tok_s)
+        )
+    if not ratios:
+        return None, ""
+    decode = sorted(r[0] for r in ratios)[len(ratios) // 2]
+    prefill = sorted(r[1] for r in ratios)[len(ratios) // 2]
+    return (decode, prefill), f"measured here ({len(ratios)} run(s)), scaled to the workload"
+
+
+def with_catalog_ids(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Task records with ``model.catalog_id`` added where their file (still on disk) is a
+    catalog model, so a score measured on a file also counts for that catalog row."""
+    from sizer import filefacts
+
+    enriched = []
+    for rec in records:
+        model = rec.get("model") or {}
+        if rec.get("kind") == "tasks" and model.get("path") and model.get("header_sha256"):
+            try:
+                cid = filefacts.cached(
+                    "catalog_id",
+                    model["header_sha256"],
+                    lambda m=model: _catalog_id(Path(m["path"])),
+                )
+            except (SizerError, OSError, ValueError):
+                cid = None
+            if cid:
+                rec = {**rec, "model": {**model, "catalog_id": cid}}
+        enriched.append(rec)
+    return enriched
+
+
+def _catalog_id(path: Path) -> str | None:
+    entry = identify(resolve(str(path)))
+    return entry.id if entry else None
+
+
+def local_files(paths: Iterable[Path]) -> list[ResolvedModel]:
+    """Readable GGUFs among ``paths`` (broken files are skipped: ``models scan`` lists them)."""
+    found, seen = [], set()
+    for path in paths:
+        try:
+            resolved = resolve(str(path))
+        except (SizerError, OSError, ValueError):
+            continue
+        if resolved.path and resolved.path.resolve() not in seen and not resolved.shape_only:
+            seen.add(resolved.path.resolve())
+            found.append(resolved)
+    return found
+
+
+def recommend(
+    w: Workload,
+    hw: dict[str, Any],
+    cpu_params: SpeedParams,
+    *,
+    records: list[dict[str, Any]] = (),
+    local: list[ResolvedModel] = (),
+    budget_bytes: int,
+) -> Ranking:
+    """Rank every catalog model at the common quants and every local file, on every place."""
+    w = w.resolved()
+    runs = [
+        r
+        for r in records
+        if r.get("format") == "sizer.run"
+        and r.get("kind") != "tasks"
+        and r.get("status") == "ok"
+        and (r.get("config") or {}).get("threads") == cpu_params.threads
+    ]
+    local_opts = [local_option(r, runs, cpu_params) for r in local]
+    on_disk = {(o.model_id, o.quant) for o in local_opts}
+    options = local_opts + [o for o in catalog_options() if (o.model_id, o.quant) not in on_disk]
+    scores = task_scores(with_catalog_ids(records))
+    targets = places(hw, cpu_params, w.backend)
+    if not targets:
+        raise InputError(f"no place on this machine runs the {w.backend} backend")
+    candidates: list[Candidate] = []
+    for option in options:
+        quality = option_quality(option, w.task, scores)
+        for place in targets:
+            c = place_candidate(option, place, w, hw, cpu_params, quality)
+            if c is not None:
+                candidates.append(c)
+    return rank(candidates, w, budget_bytes)
+
+
+__all__ = ["Workload", "how_to_get", "identify", "local_files", "recommend"]

@@ -1,0 +1,186 @@
+"""Every model x quant x place worth ranking, with its memory, speed and quality.
+
+Models: every catalog entry at the common quants, plus the GGUF files on this machine
+(``sizer models scan`` stores, sizer's cache, and ``--path``); a local file recognised as a
+catalog model at the same quant replaces that catalog row (it is on disk already, and its
+measured runs and task scores apply).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sizer.estimate import estimate_memory, plan_offload
+from sizer.models.catalog import CatalogEntry, load_catalog
+from sizer.models.resolve import ResolvedModel, from_catalog
+from sizer.recommend.devices import OPENVINO_ARCHS, OPENVINO_CPU_RATIO, OPENVINO_QUANTS, Place
+from sizer.recommend.quality import (
+    Quality,
+    effective_params_b,
+    measured_quality,
+    prior_quality,
+)
+from sizer.recommend.rank import Candidate
+from sizer.recommend.workload import Workload
+from sizer.speed import SpeedParams, SpeedPrediction, speed_shape, workload_speed
+
+COMMON_QUANTS = ("Q4_K_M", "Q5_K_M", "Q8_0")
+# Metal lets one process wire about three quarters of unified memory by default
+# (recommendedMaxWorkingSetSize); llama.cpp on Apple Silicon is held to that.
+APPLE_WIRED_FRACTION = 0.75
+
+
+@dataclass(frozen=True)
+class ModelOption:
+    """One model file (real or catalog-computed) before a place is chosen."""
+
+    model_id: str
+    name: str
+    quant: str
+    family: str
+    params_b: float
+    active_params_b: float | None
+    arch: str
+    trained_ctx: int
+    resolved: ResolvedModel
+    get: str
+    quality_keys: tuple[str, ...]
+    measured_speed: tuple[float, float] | None = None  # decode, prefill correction factors
+    measured_source: str = ""
+
+
+def parse_params_b(text: str) -> tuple[float, float | None]:
+    """'8B' -> (8, None); '270M' -> (0.27, None); '30B-A3B' -> (30, 3); '8x7B' -> (46.7, 12.9)."""
+    if "x" in text:  # Mixtral 8x7B: 46.7B total, 12.9B active (two experts of eight)
+        return 46.7, 12.9
+    total, _, active = text.partition("-A")
+    scale = 1e-3 if total.endswith("M") else 1.0
+    return float(total.rstrip("BM")) * scale, float(active.rstrip("B")) if active else None
+
+
+def how_to_get(entry: CatalogEntry, quant: str) -> str:
+    """An Ollama tag (its default tags are Q4_K_M) or the GGUF repo and file name."""
+    parts = []
+    if entry.ollama and quant == "Q4_K_M":
+        parts.append(f"ollama pull {entry.ollama}")
+    if entry.gguf_repo:
+        owner, _, repo = entry.gguf_repo.partition("/")
+        base = repo.removesuffix("-GGUF")
+        official_lowercase = owner == "Qwen" and not base.startswith("Qwen3")
+        name = f"{base.lower()}-{quant.lower()}" if official_lowercase else f"{base}-{quant}"
+        parts.append(f"huggingface.co/{entry.gguf_repo} file {name}.gguf")
+    return " or ".join(parts) or entry.hf_repo
+
+
+def catalog_options(quants: Iterable[str] = COMMON_QUANTS) -> list[ModelOption]:
+    options = []
+    for entry in load_catalog().values():
+        total, active = parse_params_b(entry.params)
+        for quant in quants:
+            options.append(
+                ModelOption(
+                    model_id=entry.id,
+                    name=entry.name,
+                    quant=quant,
+                    family=entry.family,
+                    params_b=total,
+                    active_params_b=active,
+                    arch=entry.shape.arch,
+                    trained_ctx=entry.shape.context_length,
+                    resolved=from_catalog(entry, quant),
+                    get=how_to_get(entry, quant),
+                    quality_keys=(f"catalog:{entry.id} {quant}",),
+                )
+            )
+    return options
+
+
+def place_candidate(
+    option: ModelOption,
+    place: Place,
+    w: Workload,
+    hw: dict[str, Any],
+    cpu_params: SpeedParams,
+    quality: Quality,
+) -> Candidate | None:
+    """The option on this place, or None where the place cannot run it at all."""
+    memory = option.resolved.memory
+    if place.backend == "openvino" and (
+        option.arch not in OPENVINO_ARCHS or option.quant not in OPENVINO_QUANTS
+    ):
+        return None
+    assert w.ctx is not None and w.prompt_tokens is not None
+    cpu = hw.get("cpu") or {}
+    est = estimate_memory(memory, w.ctx, isa=cpu.get("isa") or {}, cpu_arch=cpu.get("arch"))
+    shape = speed_shape(memory)
+    speed = workload_speed(shape, place.params, w.prompt_tokens)
+    needed, device = est.total_bytes, place.label
+    if place.backend == "openvino" and place.device == "CPU":
+        needed = int(needed * OPENVINO_CPU_RATIO["memory"])
+    if place.memory_bytes is not None:  # a discrete GPU: offload what fits, the rest on CPU
+        plan = plan_offload(memory, est, place.memory_bytes)
+        if plan.gpu_layers == 0:
+            return None
+        share = min(plan.gpu_layers, plan.n_layers) / plan.n_layers
+        cpu_speed = workload_speed(shape, cpu_params, w.prompt_tokens)
+        speed = _split(speed, cpu_speed, share)
+        needed = plan.host_bytes
+        device = (
+            f"{place.label} (all layers)"
+            if plan.full
+            else f"{place.label} {plan.gpu_layers}/{plan.n_layers} layers + CPU"
+        )
+    if place.max_params_b is not None and option.params_b > place.max_params_b:
+        return None
+    own_budget = None
+    if place.unified and place.backend == "llama.cpp":
+        own_budget = int(APPLE_WIRED_FRACTION * ((hw.get("memory") or {}).get("total_bytes") or 0))
+    if option.measured_speed and place.backend == "llama.cpp" and place.device == "CPU":
+        decode_factor, prefill_factor = option.measured_speed
+        speed = SpeedPrediction(
+            speed.decode_tok_s * decode_factor,
+            speed.prefill_tok_s * prefill_factor,
+            speed.ttft_s / prefill_factor,
+            option.measured_source,
+            "measured",
+        )
+    return Candidate(
+        model_id=option.model_id,
+        name=option.name,
+        quant=option.quant,
+        backend=place.backend,
+        device=device,
+        params_b=option.params_b,
+        memory_bytes=needed,
+        trained_ctx=option.trained_ctx,
+        speed=speed,
+        quality=quality,
+        get=option.get,
+        path=option.resolved.path,
+        shape_only=option.resolved.shape_only,
+        budget_bytes=own_budget,
+    )
+
+
+def _split(gpu: SpeedPrediction, cpu: SpeedPrediction, share: float) -> SpeedPrediction:
+    """Layers on the GPU take the GPU's time per layer, the rest the CPU's."""
+    if share >= 1.0:
+        return gpu
+    decode_s = share / gpu.decode_tok_s + (1 - share) / cpu.decode_tok_s
+    prefill_s = share / gpu.prefill_tok_s + (1 - share) / cpu.prefill_tok_s
+    ttft = share * gpu.ttft_s + (1 - share) * cpu.ttft_s
+    return SpeedPrediction(
+        1 / decode_s, 1 / prefill_s, ttft, f"{gpu.source} + CPU share", "estimated"
+    )
+
+
+def option_quality(
+    option: ModelOption, task: str, scores: dict[str, dict[str, tuple[float, int]]]
+) -> Quality:
+    measured = measured_quality(task, list(option.quality_keys), scores)
+    if measured:
+        return measured
+    params = effective_params_b(option.params_b, option.active_params_b)
+    return prior_quality(task, params, option.model_id, option.family, option.quant)

@@ -1,0 +1,260 @@
+"""How fast a model will decode and prefill on a machine (pure functions).
+
+The model, per thread count (every figure below is "effective", i.e. what llama.cpp
+reaches, not what a spec sheet says):
+
+- decode, seconds per token at KV depth ``d``::
+
+      (weight bytes streamed + KV bytes read at d) / bandwidth
+      + attention FLOPs at d / attention throughput
+      + layers x per-layer overhead
+
+  CPU decode streams every weight once per token (memory-bound); the KV cache adds its
+  bytes and, without flash attention, a matrix-vector product over every cached position
+  that runs well below bandwidth speed — at depth 4096 that term is a quarter of a 1.5B
+  model's token time here. The per-layer overhead (thread barriers, small ops, the
+  graph) is what makes tiny models slower than their bytes say.
+- prefill, seconds per prompt token for a prompt of ``p`` tokens after ``d`` cached::
+
+      2 x matmul weights / matmul throughput
+      + attention FLOPs at (d + p/2) / attention throughput
+      + layers x per-layer overhead
+
+- TTFT = p x prefill seconds per token (the first token's logits come out of the prefill).
+
+Where the four throughputs and two overheads come from (``SpeedParams.source``) is the
+calibration's business (``sizer.calibrate``); this module only evaluates and fits.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from sizer.estimate import ModelMemoryShape
+
+F16_BYTES = 2  # llama-cpp-python's default KV cache type
+
+
+@dataclass(frozen=True)
+class SpeedShape:
+    """What the speed model needs to know about a model."""
+
+    n_layers: int
+    decode_weight_bytes: int  # streamed per decoded token
+    matmul_params: int  # weights multiplied per prompt token (layers only)
+    attn_macs_per_position: int  # QK and AV multiply-adds per query per cached position
+    kv_bytes_per_position: int  # all layers, f16
+
+
+def _elements(dims: tuple[int, ...]) -> int:
+    return math.prod(dims)
+
+
+def _expert_share(name: str, dims: tuple[int, ...], n_expert_used: int) -> float:
+    """MoE expert tensors ("..._exps") hold every expert; a token reads only the used ones."""
+    if "_exps" in name and len(dims) == 3 and n_expert_used:
+        return n_expert_used / dims[2]
+    return 1.0
+
+
+def speed_shape(model: ModelMemoryShape) -> SpeedShape:
+    names = {t.name for t in model.tensors}
+    tied = "output.weight" not in names
+    streamed, matmul = 0.0, 0.0
+    for tensor in model.tensors:
+        share = _expert_share(tensor.name, tensor.shape, model.n_expert_used)
+        if tensor.name != "token_embd.weight" or tied:
+            # The embedding table is only indexed, unless it doubles as the output matrix.
+            streamed += tensor.n_bytes * share
+        if tensor.name.startswith("blk.") and len(tensor.shape) >= 2:
+            matmul += _elements(tensor.shape) * share
+    per_layer_heads = model.n_head * (model.head_dim_k + model.head_dim_v)
+    kv = sum(kv_heads * (model.head_dim_k + model.head_dim_v) for kv_heads in model.n_head_kv)
+    return SpeedShape(
+        n_layers=model.n_layers,
+        decode_weight_bytes=int(streamed),
+        matmul_params=int(matmul),
+        attn_macs_per_position=per_layer_heads * model.n_layers,
+        kv_bytes_per_position=kv * F16_BYTES,
+    )
+
+
+@dataclass(frozen=True)
+class SpeedParams:
+    """Effective figures for one machine, runtime and thread count."""
+
+    threads: int
+    bandwidth_bytes_s: float
+    decode_attn_flop_s: float
+    decode_layer_s: float
+    matmul_flop_s: float
+    prefill_attn_flop_s: float
+    prefill_layer_s: float
+    source: str  # measured / calibrated / estimated, and from what
+    confidence: str  # "calibrated" or "estimated"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def with_source(self, source: str, confidence: str) -> SpeedParams:
+        return replace(self, source=source, confidence=confidence)
+
+
+def decode_features(shape: SpeedShape, depth: int) -> tuple[float, float, float]:
+    """Bytes, attention FLOPs and layers of one decoded token at KV depth ``depth``."""
+    streamed = shape.decode_weight_bytes + shape.kv_bytes_per_position * depth
+    return streamed, 2.0 * shape.attn_macs_per_position * depth, float(shape.n_layers)
+
+
+def prefill_features(shape: SpeedShape, depth: int, prompt: int) -> tuple[float, float, float]:
+    """Matmul FLOPs, attention FLOPs and layers per prompt token."""
+    mean_position = depth + prompt / 2
+    attn = 2.0 * shape.attn_macs_per_position * mean_position
+    return 2.0 * shape.matmul_params, attn, float(shape.n_layers)
+
+
+def decode_s_per_token(shape: SpeedShape, params: SpeedParams, depth: int = 0) -> float:
+    streamed, attn, layers = decode_features(shape, depth)
+    return (
+        streamed / params.bandwidth_bytes_s
+        + attn / params.decode_attn_flop_s
+        + layers * params.decode_layer_s
+    )
+
+
+def prefill_s_per_token(shape: SpeedShape, params: SpeedParams, depth: int, prompt: int) -> float:
+    matmul, attn, layers = prefill_features(shape, depth, prompt)
+    return (
+        matmul / params.matmul_flop_s
+        + attn / params.prefill_attn_flop_s
+        + layers * params.prefill_layer_s
+    )
+
+
+@dataclass(frozen=True)
+class SpeedPrediction:
+    decode_tok_s: float
+    prefill_tok_s: float
+    ttft_s: float
+    source: str
+    confidence: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def predict(
+    shape: SpeedShape, params: SpeedParams, *, depth: int = 0, prompt: int = 512
+) -> SpeedPrediction:
+    """Decode tok/s at ``depth``, prefill tok/s and TTFT for a ``prompt``-token prompt
+    arriving after ``depth`` cached tokens."""
+    per_prompt_token = prefill_s_per_token(shape, params, depth, prompt)
+    return SpeedPrediction(
+        decode_tok_s=1.0 / decode_s_per_token(shape, params, depth),
+        prefill_tok_s=1.0 / per_prompt_token,
+        ttft_s=prompt * per_prompt_token,
+        source=params.source,
+        confidence=params.confidence,
+    )
+
+
+def workload_speed(shape: SpeedShape, params: SpeedParams, prompt: int) -> SpeedPrediction:
+    """A job's figures: TTFT and prefill for its prompt on an empty cache, and decode
+    speed right after that prompt (at depth ``prompt``)."""
+    first = predict(shape, params, depth=0, prompt=prompt)
+    decode = 1.0 / decode_s_per_token(shape, params, prompt)
+    return replace(first, decode_tok_s=decode)
+
+
+# ---- fitting -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One measured run: a model at a depth and prompt length, and its speeds."""
+
+    shape: SpeedShape
+    depth: int
+    prompt: int
+    decode_tok_s: float | None
+    prefill_tok_s: float | None
+
+
+def _solve_two(rows: list[tuple[float, float, float]]) -> tuple[float, float] | None:
+    """Least squares for t = a*x1 + b*x2 with rows (x1, x2, t), residuals relative to t;
+    None when the rows do not determine both (one depth only)."""
+    s11 = s12 = s22 = r1 = r2 = 0.0
+    for x1, x2, t in rows:
+        w = 1.0 / (t * t)
+        s11, s12, s22 = s11 + w * x1 * x1, s12 + w * x1 * x2, s22 + w * x2 * x2
+        r1, r2 = r1 + w * x1 * t, r2 + w * x2 * t
+    det = s11 * s22 - s12 * s12
+    if len(rows) < 2 or det <= 1e-12 * s11 * s22:
+        return None
+    return (r1 * s22 - r2 * s12) / det, (s11 * r2 - s12 * r1) / det
+
+
+def _solve_one(rows: list[tuple[float, float]]) -> float:
+    """Least squares for t = a*x with rows (x, t), residuals relative to t."""
+    num = sum(x / t for x, t in rows)
+    den = sum((x / t) ** 2 for x, t in rows)
+    return num / den
+
+
+def fit_params(observations: list[Observation], prior: SpeedParams, source: str) -> SpeedParams:
+    """Fit bandwidth and attention throughputs to measured runs at one thread count.
+
+    The per-layer overheads stay as the prior has them (they come from a probe model whose
+    weights are negligible, see ``sizer.calibrate``). With runs at two or more depths both
+    the bandwidth (or matmul throughput) and the attention throughput are fitted; with one
+    depth only the first is, and the attention throughput keeps the prior's ratio to it.
+    Nonsense fits (a negative throughput from noisy data) fall back the same way.
+    """
+    decode = [
+        (*decode_features(o.shape, o.depth), 1.0 / o.decode_tok_s)
+        for o in observations
+        if o.decode_tok_s
+    ]
+    prefill = [
+        (*prefill_features(o.shape, o.depth, o.prompt), 1.0 / o.prefill_tok_s)
+        for o in observations
+        if o.prefill_tok_s
+    ]
+    bandwidth, decode_attn = _fit_pair(
+        decode, prior.decode_layer_s, prior.bandwidth_bytes_s, prior.decode_attn_flop_s
+    )
+    matmul, prefill_attn = _fit_pair(
+        prefill, prior.prefill_layer_s, prior.matmul_flop_s, prior.prefill_attn_flop_s
+    )
+    return replace(
+        prior,
+        bandwidth_bytes_s=bandwidth,
+        decode_attn_flop_s=decode_attn,
+        matmul_flop_s=matmul,
+        prefill_attn_flop_s=prefill_attn,
+        source=source,
+        confidence="calibrated",
+    )
+
+
+def _fit_pair(
+    rows: list[tuple[float, float, float, float]],
+    layer_s: float,
+    main_prior: float,
+    attn_prior: float,
+) -> tuple[float, float]:
+    """Throughputs (main, attention) from rows (main work, attention work, layers, seconds)."""
+    if not rows:
+        return main_prior, attn_prior
+    net = [(x1, x2, max(t - layers * layer_s, 0.05 * t)) for x1, x2, layers, t in rows]
+    solved = _solve_two(net)
+    if solved and solved[0] > 0 and solved[1] > 0:
+        return 1.0 / solved[0], 1.0 / solved[1]
+    # One depth (or noise): fold the attention share in at the prior's ratio.
+    ratio = main_prior / attn_prior
+    inv_main = _solve_one([(x1 + x2 * ratio, t) for x1, x2, t in net])
+    if inv_main <= 0:
+        return main_prior, attn_prior
+    return 1.0 / inv_main, 1.0 / (inv_main * ratio)
