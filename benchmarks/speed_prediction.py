@@ -54,14 +54,40 @@ MODELS = {  # name -> (what _models.model_path takes, peers' ids: llmfit HF id, 
     "llama3.2-3b": ("llama3.2-3b", "meta-llama/Llama-3.2-3B-Instruct", "llama3.2-3b"),
     "llama3.1-8b": ("llama3.1-8b", "meta-llama/Llama-3.1-8B-Instruct", "llama3.1-8b"),
 }
-MATRIX = {"threads": (1, 2), "depths": (0, 4096), "prompt": 256, "gen": 32, "reps": 3}
+MATRIX = {"threads": (1, 2), "depths": (0, 4096), "prompt": 256, "gen": 32, "reps": 5}
+UNSTABLE_CV = 0.10  # a run whose decode or prefill spread is above this is measured again
 PEERS = {"llmfit": "llmfit==1.1.17", "ggufit": "ggufit==0.3.0"}
+
+
+def set_aside_unstable(path: Path) -> int:
+    """Move runs disturbed by other work on the machine (CV above 10 %) to a side file, so
+    --resume measures them again; nothing is deleted."""
+    if not path.exists():
+        return 0
+    keep, unstable = [], []
+    for line in path.read_text().splitlines():
+        rec = json.loads(line)
+        metrics = rec.get("metrics") or {}
+        cvs = [(metrics.get(k) or {}).get("cv") or 0 for k in ("decode_tok_s", "prefill_tok_s")]
+        (unstable if max(cvs) > UNSTABLE_CV else keep).append(line)
+    if unstable:
+        with path.with_name(path.stem + "-unstable.jsonl").open("a") as side:
+            side.write("\n".join(unstable) + "\n")
+        partial = path.with_suffix(".partial")
+        partial.write_text("".join(line + "\n" for line in keep))
+        partial.replace(path)
+    return len(unstable)
 
 
 def measure(hw, out: Path) -> None:
     m = MATRIX
+    for path in (out, out.with_name("speed-probes.jsonl")):
+        moved = set_aside_unstable(path)
+        if moved:
+            print(f"  {moved} unstable run(s) in {path.name} set aside, measuring again",
+                  file=sys.stderr)  # fmt: skip
     measurement = Measurement(
-        prompt_tokens=m["prompt"], gen_tokens=m["gen"], max_reps=m["reps"], min_reps=m["reps"]
+        prompt_tokens=m["prompt"], gen_tokens=m["gen"], max_reps=m["reps"], min_reps=3
     )
     for name, (source, _, _) in MODELS.items():
         for threads in m["threads"]:
@@ -153,6 +179,28 @@ def params_sets(
             own = [o for t, o in obs.get(name, []) if t == threads]
             sets[f"loo:{name}"][threads] = fit_params(own, with_overheads, f"loo:{name}")
     return sets
+
+
+def fitted_efficiencies(hw, obs) -> dict[str, Any]:
+    """What sizer/calibrate.py's KERNEL_EFFICIENCY and DEFAULT_LAYER_S are fitted from: all
+    four models' runs with the probe overheads, over the kernels, per thread count."""
+    found: dict[str, Any] = {}
+    for threads in MATRIX["threads"]:
+        prior = calibrate.prior_params(hw, threads)
+        tiny = next(o for t, o in obs.get("overhead", []) if t == threads and o.depth == 0)
+        with_overheads = calibrate.overheads_from(tiny, prior)
+        every = [o for name in MODELS for t, o in obs.get(name, []) if t == threads]
+        fitted = fit_params(every, with_overheads, "all")
+        bandwidth = calibrate.kernel_figure(hw, "memory_read_bandwidth", threads)
+        flops = calibrate.kernel_figure(hw, "matmul_f32", threads)
+        found[str(threads)] = {
+            "bandwidth": fitted.bandwidth_bytes_s / bandwidth,
+            "decode_attn": fitted.decode_attn_flop_s / flops,
+            "matmul": fitted.matmul_flop_s / flops,
+            "prefill_attn": fitted.prefill_attn_flop_s / flops,
+            "decode_layer_s": fitted.decode_layer_s, "prefill_layer_s": fitted.prefill_layer_s,
+        }  # fmt: skip
+    return found
 
 
 def predictions(sets, obs) -> list[dict[str, Any]]:
@@ -341,6 +389,10 @@ def main() -> None:
     if not args.no_peers:
         labels += ["llmfit", "ggufit"]
     lines = report(rows, labels)
+    efficiencies = fitted_efficiencies(hw, obs)
+    lines += ["", "fitted over all four models (what sizer/calibrate.py's constants come from):"]
+    lines += [f"  {t} thread(s): " + ", ".join(f"{k} {v:.3g}" for k, v in e.items())
+              for t, e in efficiencies.items()]  # fmt: skip
     print("\n".join(lines))
     stamp = time.strftime("%Y%m%dT%H%M%S")
     result = {
@@ -348,6 +400,7 @@ def main() -> None:
         "params": {k: {t: p.to_dict() for t, p in v.items()} for k, v in sets.items()},
         "rows": rows,
         "peers": peers,
+        "efficiencies": efficiencies,
         "summary": {
             label: {m: summary(rows, label, m) for m in ("decode", "prefill", "ttft")}
             for label in labels

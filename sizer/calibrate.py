@@ -321,7 +321,10 @@ def run_calibration(hw: Hardware, threads: int, progress: Progress | None = None
         records = _probe_runs(hw, threads, say)
         params = fit_probes(records, prior, threads)
     except (SizerError, OSError) as exc:
-        say(f"probe runs failed ({exc}); using the kernels x fitted efficiency")
+        say(
+            f"probe runs failed ({exc}); using the kernels x fitted efficiency "
+            "(--recalibrate tries again)"
+        )
         params = prior
     store(hw, params)
     return params

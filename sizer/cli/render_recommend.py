@@ -21,7 +21,7 @@ def _quality(c) -> str:
     return f"{c.quality.value:.2f} {kind}"
 
 
-def _row(v: Verdict, budget: int) -> list[str]:
+def _row(v: Verdict) -> list[str]:
     c = v.candidate
     mark = CONFIDENCE_MARK.get(c.speed.confidence, "?")
     verdict = "ok" if v.passes else v.problems[0]
@@ -37,12 +37,12 @@ def _row(v: Verdict, budget: int) -> list[str]:
     ]
 
 
-def _table(rows: list[list[str]]) -> list[str]:
+def _table(rows: list[list[str]], budget: int) -> list[str]:
     head = [
         "model",
         "quant",
         "backend / device",
-        "memory",
+        f"memory (of {gib(max(budget, 0))})",
         "decode",
         "TTFT s",
         "quality",
@@ -78,7 +78,7 @@ def render_ranking(
     ]
     shown = (ranking.passing if every_variant else one_per_model(ranking.passing))[:top]
     if shown:
-        lines += _table([_row(v, ranking.budget_bytes) for v in shown])
+        lines += _table([_row(v) for v in shown], ranking.budget_bytes)
         lines += [
             "",
             "decode: m = measured here, c = calibrated model, e = estimated; "
@@ -119,10 +119,10 @@ def _nothing_fits(ranking: Ranking) -> list[str]:
     lines += [f"  {line}" for line in unmet(ranking)]
     if ranking.budget_bytes <= 0:
         lines.append("  the headroom leaves no memory for a model: lower --headroom")
-    nearest = ranking.failing[:5]
+    nearest = one_per_model(ranking.failing)[:5]
     if nearest:
         lines += ["", "Nearest options:"]
-        lines += _table([_row(v, ranking.budget_bytes) for v in nearest])
+        lines += _table([_row(v) for v in nearest], ranking.budget_bytes)
         lines += [
             f"  {v.candidate.model_id} {v.candidate.quant}: {'; '.join(v.problems)}"
             for v in nearest
@@ -163,7 +163,7 @@ def _verified(v: dict[str, Any]) -> list[str]:
     if m.get("peak_rss_bytes"):
         lines.append(
             f"  {'memory':<14}{gib(v['predicted_memory_bytes']):>10}"
-            f"{gib(m['peak_rss_bytes']):>10}  (peak RSS at the verify prompt)"
+            f"{gib(m['peak_rss_bytes']):>10}  (estimate vs peak RSS, at the verify context)"
         )
     lines.append(f"  record appended to {v['record']}")
     return lines

@@ -9,8 +9,10 @@ files or profiles, matched to a model by its GGUF header hash, or by catalog id 
 record's file is recognised as a catalog model. Shape-only files never count (random
 weights). Everything else gets the **prior**: an error rate anchored on this project's own
 full-suite run of Qwen2.5-Coder-1.5B-Instruct Q4_K_M, scaled with model size the way
-published benchmark error rates fall (roughly halving per 4x parameters: MMLU, HumanEval
-and GSM8K across the Qwen2.5 and Llama 3 families), and adjusted by family and quant.
+published benchmark error rates fall, and adjusted by family and quant. The size exponent:
+in the Qwen2.5 technical report's tables (0.5B-72B), MMLU error falls as params^-0.27,
+HumanEval (Coder-Instruct 1.5B-32B) and GSM8K (Instruct) as params^-0.3 to ^-0.75; we
+use ^-0.4.
 It is a rough guide, labelled "prior", never presented as a measurement.
 """
 
@@ -40,7 +42,7 @@ ANCHOR_ERROR = {
     "summarization": 0.45,
     "completion": 0.57,
 }
-SIZE_EXPONENT = 0.5  # error ~ params^-0.5: halves per 4x parameters
+SIZE_EXPONENT = 0.4  # error ~ params^-0.4
 
 # Family factors on the error rate. Coder models are the anchor for code and slightly
 # weaker at prose; general models are worse at code than a coder of the same size.

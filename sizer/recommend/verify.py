@@ -80,6 +80,11 @@ def verify_top(
         "ttft_s": m["ttft_s"]["median"],
         "peak_rss_bytes": rec.get("peak_rss_bytes"),
     }
+    from sizer.estimate import estimate_memory
+
+    at_verify = estimate_memory(
+        resolve(str(path)).memory, measurement.ctx_for(0), isa=hw.cpu.isa, cpu_arch=hw.cpu.arch
+    ).total_bytes
     return {
         "model": str(path),
         "shape_only": shape_only,
@@ -87,7 +92,7 @@ def verify_top(
         "gen_tokens": VERIFY_GEN,
         "predicted": predicted,
         "measured": measured,
-        "predicted_memory_bytes": c.memory_bytes,
+        "predicted_memory_bytes": at_verify,
         "record": str(out),
     }
 

@@ -1,0 +1,144 @@
+"""Calibration tiers, the cache, and fitting the probe runs (captured real records)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sizer import calibrate
+from sizer.speed import Observation, SpeedShape
+
+FIXTURES = Path(__file__).parent / "fixtures"
+THIS_MACHINE = json.loads((FIXTURES / "recommend" / "this-machine.json").read_text())
+
+
+def _hw(*measurements) -> dict:
+    rows = [
+        {"kernel": k, "device": "CPU", "threads": t, "stats": {"median": v}}
+        for k, t, v in measurements
+    ]
+    return {
+        "cpu": {"brand": "X", "physical_cores": 8, "isa": {}},
+        "memory": {},
+        "measurements": rows,
+    }
+
+
+@pytest.mark.parametrize(
+    "threads, expected",
+    [
+        (1, 10e9),
+        (4, 30e9),  # measured counts
+        (6, 30e9 * (1 + 0.5 * 2 / 4)),  # between: half-linear gain from the count below
+        (16, 30e9 * (1 + 0.5 * 12 / 4)),
+    ],
+)
+def test_kernel_figure_at_and_between_measured_counts(threads, expected):
+    hw = _hw(("memory_read_bandwidth", 1, 10e9), ("memory_read_bandwidth", 4, 30e9))
+    assert calibrate.kernel_figure(hw, "memory_read_bandwidth", threads) == pytest.approx(expected)
+    assert calibrate.kernel_figure(hw, "matmul_f32", threads) is None
+
+
+def test_prior_uses_kernels_when_measured_and_defaults_otherwise():
+    measured = calibrate.prior_params(THIS_MACHINE, 2)
+    assert measured.source == "kernels at 2 thread(s) x fitted efficiency"
+    assert measured.confidence == "estimated"
+    kernel_bw = calibrate.kernel_figure(THIS_MACHINE, "memory_read_bandwidth", 2)
+    eff = calibrate.KERNEL_EFFICIENCY["bandwidth"]
+    assert measured.bandwidth_bytes_s == pytest.approx(kernel_bw * eff)
+    bare = calibrate.prior_params(_hw(), 4)
+    assert bare.source.startswith("documented defaults")
+    assert bare.bandwidth_bytes_s == pytest.approx(
+        calibrate.DEFAULT_BANDWIDTH_PER_THREAD * 4 * calibrate.KERNEL_EFFICIENCY["bandwidth"]
+    )
+
+
+def test_fingerprint_ignores_what_changes_between_runs():
+    a = json.loads(json.dumps(THIS_MACHINE))
+    b = json.loads(json.dumps(THIS_MACHINE))
+    b["memory"]["available_bytes"] = 1
+    b["measurements"] = []
+    assert calibrate.fingerprint(a) == calibrate.fingerprint(b)
+    b["llama_cpp"]["version"] = "9.9.9"  # another runtime: another calibration
+    assert calibrate.fingerprint(a) != calibrate.fingerprint(b)
+
+
+def test_only_matching_llama_cpp_cpu_runs_calibrate():
+    runs = [
+        json.loads(line)
+        for line in (FIXTURES / "recommend" / "results" / "qwen-runs.jsonl")
+        .read_text()
+        .splitlines()
+    ]
+    machine = calibrate.fingerprint(THIS_MACHINE)
+    assert [calibrate.usable_run(r, machine, 2) for r in runs].count(True) == 1
+    other = json.loads(json.dumps(runs[0]))
+    other["config"]["measurement"]["kv_type"] = "q8_0"
+    assert not calibrate.usable_run(other, machine, other["config"]["threads"])
+    assert not calibrate.usable_run(runs[0], "another machine", runs[0]["config"]["threads"])
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("SIZER_HOME", str(tmp_path))
+    return tmp_path
+
+
+def test_cache_round_trip_forget_and_damage(home):
+    params = calibrate.prior_params(THIS_MACHINE, 2).with_source("probe runs", "calibrated")
+    assert calibrate.load_cached(THIS_MACHINE, 2) is None
+    calibrate.store(THIS_MACHINE, params)
+    assert calibrate.load_cached(THIS_MACHINE, 2) == params
+    assert calibrate.load_cached(THIS_MACHINE, 1) is None
+    calibrate.forget(THIS_MACHINE, 2)
+    assert calibrate.load_cached(THIS_MACHINE, 2) is None
+    calibrate.cache_path().write_text("{garbage")
+    assert calibrate.load_cached(THIS_MACHINE, 2) is None  # ignored, never fatal
+    calibrate.store(THIS_MACHINE, params)  # and rewritten
+    assert calibrate.load_cached(THIS_MACHINE, 2) == params
+
+
+TINY = SpeedShape(
+    n_layers=16,
+    decode_weight_bytes=16_000_000,
+    matmul_params=27_000_000,
+    attn_macs_per_position=65_536,
+    kv_bytes_per_position=16_384,
+)
+
+
+def test_overheads_are_what_the_tiny_models_bytes_do_not_explain():
+    prior = calibrate.prior_params(THIS_MACHINE, 2)
+    bytes_s = TINY.decode_weight_bytes / prior.bandwidth_bytes_s
+    tiny = Observation(TINY, 0, 128, decode_tok_s=1 / (bytes_s + 16 * 3e-4), prefill_tok_s=1e6)
+    fitted = calibrate.overheads_from(tiny, prior)
+    assert fitted.decode_layer_s == pytest.approx(3e-4)
+    assert fitted.prefill_layer_s == 0.0  # faster than its FLOPs allow: never negative
+
+
+def test_a_failed_probe_run_falls_back_to_the_kernels_with_a_label(home, monkeypatch):
+    from sizer.errors import SizerError
+    from sizer.probe import probe
+    from sizer.probe.records import KernelResult, SampleStats
+
+    hw = probe()
+
+    def fake_kernels(hw, threads):  # replay this machine's captured kernel figures
+        for m in THIS_MACHINE["measurements"]:
+            stats = SampleStats(**{k: m["stats"][k] for k in ("median", "min", "max", "n")})
+            hw.measurements.append(
+                KernelResult(m["kernel"], m["device"], m["unit"], m["threads"], stats)
+            )
+
+    def broken_probes(*args):
+        raise SizerError("crashed: llama.cpp died")
+
+    monkeypatch.setattr(calibrate, "_measure_kernels", fake_kernels)
+    monkeypatch.setattr(calibrate, "_probe_runs", broken_probes)
+    said = []
+    params = calibrate.run_calibration(hw, 2, said.append)
+    assert params.source == "kernels at 2 thread(s) x fitted efficiency"
+    assert any("probe runs failed (crashed: llama.cpp died)" in m for m in said)
+    assert calibrate.load_cached(hw, 2) == params  # cached: the next call is fast
