@@ -55,7 +55,7 @@ MODELS = {  # name -> (what _models.model_path takes, peers' ids: llmfit HF id, 
     "llama3.1-8b": ("llama3.1-8b", "meta-llama/Llama-3.1-8B-Instruct", "llama3.1-8b"),
 }
 MATRIX = {"threads": (1, 2), "depths": (0, 4096), "prompt": 256, "gen": 32, "reps": 5}
-UNSTABLE_CV = 0.10  # a run whose decode or prefill spread is above this is measured again
+UNSTABLE_CV = calibrate.UNSTABLE_CV  # a run spread wider than this is measured again
 PEERS = {"llmfit": "llmfit==1.1.17", "ggufit": "ggufit==0.3.0"}
 
 

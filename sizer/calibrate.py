@@ -60,32 +60,15 @@ DEFAULT_BANDWIDTH_PER_THREAD = 10e9
 DEFAULT_BANDWIDTH_CAP = 60e9
 DEFAULT_FLOPS_PER_THREAD = 30e9
 
-PROBE_SHAPES = {  # the order matters: _probe_runs takes the overhead probe first
-    "overhead": Shape(
-        arch="llama",
-        n_layers=16,
-        n_embd=256,
-        n_ff=512,
-        n_head=16,
-        n_head_kv=4,
-        head_dim=128,
-        vocab=2048,
-        tied=True,
-        context_length=8192,
-    ),
-    "bandwidth": Shape(
-        arch="llama",
-        n_layers=8,
-        n_embd=2048,
-        n_ff=8192,
-        n_head=16,
-        n_head_kv=4,
-        head_dim=128,
-        vocab=2048,
-        tied=True,
-        context_length=8192,
-    ),
-}
+
+def _probe_shape(n_layers: int, n_embd: int, n_ff: int) -> Shape:
+    """A llama-architecture probe: 16 heads of 128, 4 KV heads, a 2048-token vocabulary."""
+    return Shape(arch="llama", n_layers=n_layers, n_embd=n_embd, n_ff=n_ff, n_head=16,
+                 n_head_kv=4, head_dim=128, vocab=2048, tied=True, context_length=8192)  # fmt: skip
+
+
+# The order matters: _probe_runs takes the overhead probe first.
+PROBE_SHAPES = {"overhead": _probe_shape(16, 256, 512), "bandwidth": _probe_shape(8, 2048, 8192)}
 PROBE_PROMPT = 128
 PROBE_GEN = 32
 PROBE_DEPTH = 1024
@@ -212,10 +195,17 @@ def shape_of_run(rec: dict[str, Any]) -> SpeedShape | None:
         return None
 
 
+UNSTABLE_CV = 0.10  # a run disturbed by other work on the machine does not calibrate
+
+
 def usable_run(rec: dict[str, Any], machine: str, threads: int) -> bool:
+    """A finished, steady llama.cpp CPU run from this machine at ``threads``, with the
+    defaults the speed model describes (f16 KV cache, no flash attention)."""
     config = rec.get("config") or {}
     measurement = config.get("measurement") or {}
-    return (
+    metrics = rec.get("metrics") or {}
+    spread = max((metrics.get(k) or {}).get("cv") or 0.0 for k in ("decode_tok_s", "prefill_tok_s"))
+    return spread <= UNSTABLE_CV and (
         rec.get("format") == "sizer.run"
         and rec.get("kind") != "tasks"
         and rec.get("status") == "ok"

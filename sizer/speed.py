@@ -81,6 +81,18 @@ def speed_shape(model: ModelMemoryShape) -> SpeedShape:
     )
 
 
+def layer_stream_bytes(model: ModelMemoryShape) -> list[int]:
+    """Bytes each block streams per decoded token (MoE: its active experts only)."""
+    per_layer = [0.0] * model.n_layers
+    for tensor in model.tensors:
+        if tensor.name.startswith("blk."):
+            index = int(tensor.name.split(".")[1])
+            if index < model.n_layers:
+                share = _expert_share(tensor.name, tensor.shape, model.n_expert_used)
+                per_layer[index] += tensor.n_bytes * share
+    return [int(b) for b in per_layer]
+
+
 @dataclass(frozen=True)
 class SpeedParams:
     """Effective figures for one machine, runtime and thread count."""

@@ -21,6 +21,12 @@ def _quality(c) -> str:
     return f"{c.quality.value:.2f} {kind}"
 
 
+def _memory(c) -> str:
+    if c.device_bytes:
+        return f"{gib(c.device_bytes)} GPU + {gib(c.memory_bytes)}"
+    return gib(c.memory_bytes)
+
+
 def _row(v: Verdict) -> list[str]:
     c = v.candidate
     mark = CONFIDENCE_MARK.get(c.speed.confidence, "?")
@@ -29,7 +35,7 @@ def _row(v: Verdict) -> list[str]:
         c.model_id,
         c.quant,
         _where(c),
-        f"{gib(c.memory_bytes)}",
+        _memory(c),
         f"{c.speed.decode_tok_s:.1f}{mark}",
         f"{c.speed.ttft_s:.1f}",
         _quality(c),
@@ -108,7 +114,7 @@ def _top_pick(v: Verdict) -> list[str]:
         f"Top pick: {c.name} {c.quant} on {_where(c)}{shape}",
         f"  {c.speed.decode_tok_s:.1f} tok/s decode, first token in {c.speed.ttft_s:.1f} s "
         f"({c.speed.confidence}: {c.speed.source})",
-        f"  needs {gib(c.memory_bytes)}; quality {c.quality.value:.2f} {c.quality.metric} "
+        f"  needs {_memory(c)}; quality {c.quality.value:.2f} {c.quality.metric} "
         f"({c.quality.source})",
         f"  get it: {c.get}",
     ]

@@ -24,7 +24,13 @@ from sizer.recommend.quality import (
 )
 from sizer.recommend.rank import Candidate
 from sizer.recommend.workload import Workload
-from sizer.speed import SpeedParams, SpeedPrediction, speed_shape, workload_speed
+from sizer.speed import (
+    SpeedParams,
+    SpeedPrediction,
+    layer_stream_bytes,
+    speed_shape,
+    workload_speed,
+)
 
 COMMON_QUANTS = ("Q4_K_M", "Q5_K_M", "Q8_0")
 # Metal lets one process wire about three quarters of unified memory by default
@@ -106,46 +112,28 @@ def place_candidate(
     quality: Quality,
 ) -> Candidate | None:
     """The option on this place, or None where the place cannot run it at all."""
-    memory = option.resolved.memory
-    if place.backend == "openvino" and (
-        option.arch not in OPENVINO_ARCHS or option.quant not in OPENVINO_QUANTS
-    ):
+    if not _runs_there(option, place):
         return None
     assert w.ctx is not None and w.prompt_tokens is not None
     cpu = hw.get("cpu") or {}
+    memory = option.resolved.memory
     est = estimate_memory(memory, w.ctx, isa=cpu.get("isa") or {}, cpu_arch=cpu.get("arch"))
     shape = speed_shape(memory)
     speed = workload_speed(shape, place.params, w.prompt_tokens)
-    needed, device = est.total_bytes, place.label
+    host, on_device, device = est.total_bytes, 0, place.label
     if place.backend == "openvino" and place.device == "CPU":
-        needed = int(needed * OPENVINO_CPU_RATIO["memory"])
-    if place.memory_bytes is not None:  # a discrete GPU: offload what fits, the rest on CPU
-        plan = plan_offload(memory, est, place.memory_bytes)
-        if plan.gpu_layers == 0:
-            return None
-        share = min(plan.gpu_layers, plan.n_layers) / plan.n_layers
+        host = int(host * OPENVINO_CPU_RATIO["memory"])
+    if place.memory_bytes is not None:
         cpu_speed = workload_speed(shape, cpu_params, w.prompt_tokens)
-        speed = _split(speed, cpu_speed, share)
-        needed = plan.host_bytes
-        device = (
-            f"{place.label} (all layers)"
-            if plan.full
-            else f"{place.label} {plan.gpu_layers}/{plan.n_layers} layers + CPU"
-        )
-    if place.max_params_b is not None and option.params_b > place.max_params_b:
-        return None
+        offload = _offload(option, place, est, speed, cpu_speed, shape.decode_weight_bytes)
+        if offload is None:
+            return None
+        speed, host, on_device, device = offload
+    if option.measured_speed and place.backend == "llama.cpp" and place.device == "CPU":
+        speed = _measured(speed, *option.measured_speed, option.measured_source)
     own_budget = None
     if place.unified and place.backend == "llama.cpp":
         own_budget = int(APPLE_WIRED_FRACTION * ((hw.get("memory") or {}).get("total_bytes") or 0))
-    if option.measured_speed and place.backend == "llama.cpp" and place.device == "CPU":
-        decode_factor, prefill_factor = option.measured_speed
-        speed = SpeedPrediction(
-            speed.decode_tok_s * decode_factor,
-            speed.prefill_tok_s * prefill_factor,
-            speed.ttft_s / prefill_factor,
-            option.measured_source,
-            "measured",
-        )
     return Candidate(
         model_id=option.model_id,
         name=option.name,
@@ -153,7 +141,7 @@ def place_candidate(
         backend=place.backend,
         device=device,
         params_b=option.params_b,
-        memory_bytes=needed,
+        memory_bytes=host,
         trained_ctx=option.trained_ctx,
         speed=speed,
         quality=quality,
@@ -161,6 +149,55 @@ def place_candidate(
         path=option.resolved.path,
         shape_only=option.resolved.shape_only,
         budget_bytes=own_budget,
+        device_bytes=on_device,
+    )
+
+
+def _runs_there(option: ModelOption, place: Place) -> bool:
+    if place.backend == "openvino" and (
+        option.arch not in OPENVINO_ARCHS or option.quant not in OPENVINO_QUANTS
+    ):
+        return False
+    return place.max_params_b is None or option.params_b <= place.max_params_b
+
+
+def _offload(
+    option: ModelOption,
+    place: Place,
+    est,
+    gpu_speed: SpeedPrediction,
+    cpu_speed: SpeedPrediction,
+    streamed_bytes: int,
+):
+    """A discrete GPU: the layers that fit go there; a token's time splits by the weight
+    bytes each side streams. None when not even one layer fits."""
+    memory = option.resolved.memory
+    assert place.memory_bytes is not None
+    plan = plan_offload(memory, est, place.memory_bytes)
+    if plan.gpu_layers == 0:
+        return None
+    blocks = layer_stream_bytes(memory)
+    moved = sum(blocks[len(blocks) - min(plan.gpu_layers, plan.n_layers) :])
+    if plan.full:
+        moved = streamed_bytes
+    share = min(1.0, moved / max(streamed_bytes, 1))
+    label = (
+        f"{place.label} (all layers)"
+        if plan.full
+        else f"{place.label} {min(plan.gpu_layers, plan.n_layers)}/{plan.n_layers} layers + CPU"
+    )
+    return _split(gpu_speed, cpu_speed, share), plan.host_bytes, plan.gpu_bytes, label
+
+
+def _measured(
+    speed: SpeedPrediction, decode_factor: float, prefill_factor: float, source: str
+) -> SpeedPrediction:
+    return SpeedPrediction(
+        speed.decode_tok_s * decode_factor,
+        speed.prefill_tok_s * prefill_factor,
+        speed.ttft_s / prefill_factor,
+        source,
+        "measured",
     )
 
 

@@ -42,6 +42,7 @@ class Candidate:
     path: Path | None = None
     shape_only: bool = False
     budget_bytes: int | None = None  # a tighter limit of its own (Metal's wired memory)
+    device_bytes: int = 0  # on a discrete GPU, besides memory_bytes of RAM
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Verdict:
             "device": c.device,
             "params_b": c.params_b,
             "memory_bytes": c.memory_bytes,
+            "device_memory_bytes": c.device_bytes,
             "speed": c.speed.to_dict(),
             "quality": {
                 "value": c.quality.value,
