@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -41,17 +41,21 @@ from sizer.speed import Observation, SpeedParams, SpeedShape, fit_params, speed_
 CALIBRATION_FORMAT = "sizer.calibration"
 CALIBRATION_VERSION = 1
 
-# Efficiencies relative to the kernels, fitted on this project's measurements
-# (benchmarks/speed_prediction.py, 2-core AMD EPYC Zen 3, llama.cpp 0.3.36, Q4_K_M):
-# effective decode bandwidth / kernel read bandwidth; matmul and attention throughputs /
-# the f32 matmul kernel; per-layer overheads in seconds (per decoded / per prompt token).
+# Efficiencies relative to the kernels, fitted on this project's runs of four Q4_K_M models
+# (make bench-speed, 2026-11-25: 2-core AMD EPYC Zen 3, llama.cpp 0.3.36; means of the 1-
+# and 2-thread fits): effective decode bandwidth / kernel read bandwidth (0.67, 0.68);
+# attention and matmul throughputs / the f32 matmul kernel (decode attention 0.25, 0.18;
+# prefill matmul 1.09, 1.03 — int8 dot products beat f32; prefill attention 0.68, 0.56);
+# per-layer overheads in seconds per token (decode 2.6e-4, 1.6e-4; prefill 5.8e-5, 2.3e-5).
+# The kernels themselves vary ~10 % between runs on a shared machine, so this tier is
+# labelled "estimated".
 KERNEL_EFFICIENCY = {
-    "bandwidth": 0.62,
-    "decode_attn": 0.10,
-    "matmul": 0.80,
-    "prefill_attn": 0.20,
+    "bandwidth": 0.68,
+    "decode_attn": 0.21,
+    "matmul": 1.06,
+    "prefill_attn": 0.62,
 }
-DEFAULT_LAYER_S = {"decode": 2.5e-4, "prefill": 1.0e-5}
+DEFAULT_LAYER_S = {"decode": 2.1e-4, "prefill": 4.0e-5}
 
 # Without measurements: a desktop/laptop DDR4/DDR5 core reaches roughly 8-12 GB/s of read
 # bandwidth on its own and a dual-channel system 40-60 GB/s in all; a core with AVX2+FMA
@@ -172,6 +176,11 @@ def observations(
     return found
 
 
+# The cache key names SpeedShape's fields, so a sizer with a different speed model never
+# reads shapes an older one cached.
+SPEED_SHAPE_FACT = "speed_shape:" + ",".join(f.name for f in fields(SpeedShape))
+
+
 def shape_of_run(rec: dict[str, Any]) -> SpeedShape | None:
     """The speed shape of the file a run measured (cached by its header hash); None when
     the file is gone or has changed since."""
@@ -190,7 +199,7 @@ def shape_of_run(rec: dict[str, Any]) -> SpeedShape | None:
         return asdict(speed_shape(resolved.memory))
 
     try:
-        return SpeedShape(**filefacts.cached("speed_shape", sha, compute))
+        return SpeedShape(**filefacts.cached(SPEED_SHAPE_FACT, sha, compute))
     except Exception:  # moved, deleted or replaced: the run cannot be used
         return None
 

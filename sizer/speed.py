@@ -5,13 +5,13 @@ reaches, not what a spec sheet says):
 
 - decode, seconds per token at KV depth ``d``::
 
-      (weight bytes streamed + KV bytes read at d) / bandwidth
+      weight bytes streamed / bandwidth
       + attention FLOPs at d / attention throughput
       + layers x per-layer overhead
 
-  CPU decode streams every weight once per token (memory-bound); the KV cache adds its
-  bytes and, without flash attention, a matrix-vector product over every cached position
-  that runs well below bandwidth speed — at depth 4096 that term is a quarter of a 1.5B
+  CPU decode streams every weight once per token (memory-bound); without flash attention
+  the attention over every cached position runs well below memory speed (reading the
+  cache is part of that term) — at depth 4096 it is a quarter to a third of a 1.5B
   model's token time here. The per-layer overhead (thread barriers, small ops, the
   graph) is what makes tiny models slower than their bytes say.
 - prefill, seconds per prompt token for a prompt of ``p`` tokens after ``d`` cached::
@@ -34,8 +34,6 @@ from typing import Any
 
 from sizer.estimate import ModelMemoryShape
 
-F16_BYTES = 2  # llama-cpp-python's default KV cache type
-
 
 @dataclass(frozen=True)
 class SpeedShape:
@@ -45,7 +43,6 @@ class SpeedShape:
     decode_weight_bytes: int  # streamed per decoded token
     matmul_params: int  # weights multiplied per prompt token (layers only)
     attn_macs_per_position: int  # QK and AV multiply-adds per query per cached position
-    kv_bytes_per_position: int  # all layers, f16
 
 
 def _elements(dims: tuple[int, ...]) -> int:
@@ -71,13 +68,11 @@ def speed_shape(model: ModelMemoryShape) -> SpeedShape:
         if tensor.name.startswith("blk.") and len(tensor.shape) >= 2:
             matmul += _elements(tensor.shape) * share
     per_layer_heads = model.n_head * (model.head_dim_k + model.head_dim_v)
-    kv = sum(kv_heads * (model.head_dim_k + model.head_dim_v) for kv_heads in model.n_head_kv)
     return SpeedShape(
         n_layers=model.n_layers,
         decode_weight_bytes=int(streamed),
         matmul_params=int(matmul),
         attn_macs_per_position=per_layer_heads * model.n_layers,
-        kv_bytes_per_position=kv * F16_BYTES,
     )
 
 
@@ -114,16 +109,25 @@ class SpeedParams:
         return replace(self, source=source, confidence=confidence)
 
 
+def attention_flops(shape: SpeedShape, position: float) -> float:
+    """QK and AV FLOPs of one query at ``position``, every layer over every cached token.
+    llama-cpp-python keeps full-size caches for sliding-window layers (Gemma) and masks
+    them; limiting those layers to their window predicted Gemma 3 270M at depth 4096
+    20-30 % too fast, full attention 14-22 % too slow (benchmarks/speed_prediction.py)."""
+    return 2.0 * shape.attn_macs_per_position * position
+
+
 def decode_features(shape: SpeedShape, depth: int) -> tuple[float, float, float]:
-    """Bytes, attention FLOPs and layers of one decoded token at KV depth ``depth``."""
-    streamed = shape.decode_weight_bytes + shape.kv_bytes_per_position * depth
-    return streamed, 2.0 * shape.attn_macs_per_position * depth, float(shape.n_layers)
+    """Bytes, attention FLOPs and layers of one decoded token at KV depth ``depth``.
+    Reading the KV cache is part of the attention term: without flash attention llama.cpp's
+    CPU attention runs well below memory speed, so counting those bytes again as streamed
+    would count them twice (and predicted decode at depth 4096 worse, benchmarked)."""
+    return shape.decode_weight_bytes, attention_flops(shape, depth), float(shape.n_layers)
 
 
 def prefill_features(shape: SpeedShape, depth: int, prompt: int) -> tuple[float, float, float]:
     """Matmul FLOPs, attention FLOPs and layers per prompt token."""
-    mean_position = depth + prompt / 2
-    attn = 2.0 * shape.attn_macs_per_position * mean_position
+    attn = attention_flops(shape, depth + prompt / 2)
     return 2.0 * shape.matmul_params, attn, float(shape.n_layers)
 
 

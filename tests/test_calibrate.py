@@ -105,7 +105,6 @@ TINY = SpeedShape(
     decode_weight_bytes=16_000_000,
     matmul_params=27_000_000,
     attn_macs_per_position=65_536,
-    kv_bytes_per_position=16_384,
 )
 
 

@@ -90,7 +90,7 @@ def test_real_headers_give_the_known_shapes(gemma_path, qwen_path):
     assert gemma.decode_weight_bytes > 0.95 * 253e6 - 8e6
     # Qwen2.5 1.5B: a separate output.weight, so the embedding table is skipped.
     assert qwen.attn_macs_per_position == 28 * 12 * 256
-    assert qwen.kv_bytes_per_position == 28 * 2 * 256 * 2
+    assert qwen.n_layers == 28
     assert 0.97e9 < qwen.decode_weight_bytes < 0.99e9
 
 
@@ -107,21 +107,18 @@ SHAPES = [
         decode_weight_bytes=247_000_000,
         matmul_params=100_000_000,
         attn_macs_per_position=36_864,
-        kv_bytes_per_position=18_432,
     ),
     SpeedShape(
         n_layers=28,
         decode_weight_bytes=980_000_000,
         matmul_params=1_310_000_000,
         attn_macs_per_position=86_016,
-        kv_bytes_per_position=28_672,
     ),
     SpeedShape(
         n_layers=32,
         decode_weight_bytes=4_617_000_000,
         matmul_params=6_979_000_000,
         attn_macs_per_position=262_144,
-        kv_bytes_per_position=131_072,
     ),
 ]
 

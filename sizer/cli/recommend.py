@@ -32,7 +32,8 @@ def recommend_command(
         typer.Option(help="GiB left for other programs (default: 1/4 of RAM, 2-8 GiB)."),
     ] = None,
     min_quality: Annotated[
-        float | None, typer.Option(help="Minimum quality, 0-1, in the task's main metric.")
+        float | None,
+        typer.Option(help="Minimum quality, 0-1, in the task's main metric (default 0.2)."),
     ] = None,
     prefer: Annotated[str | None, typer.Option(help="balanced, quality or speed.")] = None,
     backend: Annotated[str | None, typer.Option(help="any, llama.cpp or openvino.")] = None,
