@@ -103,7 +103,7 @@ def measure(hw, out: Path) -> None:
             run_bench(request, hw, _progress)
     probes = [str(calibrate.probe_model(n)) for n in calibrate.PROBE_SHAPES]
     probe_measurement = Measurement(
-        prompt_tokens=calibrate.PROBE_PROMPT, gen_tokens=calibrate.PROBE_GEN, max_reps=3, min_reps=3
+        prompt_tokens=calibrate.PROBE_PROMPT, gen_tokens=calibrate.PROBE_GEN, max_reps=5, min_reps=3
     )
     for threads in m["threads"]:
         request = BenchRequest(

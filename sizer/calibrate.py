@@ -67,8 +67,18 @@ DEFAULT_FLOPS_PER_THREAD = 30e9
 
 def _probe_shape(n_layers: int, n_embd: int, n_ff: int) -> Shape:
     """A llama-architecture probe: 16 heads of 128, 4 KV heads, a 2048-token vocabulary."""
-    return Shape(arch="llama", n_layers=n_layers, n_embd=n_embd, n_ff=n_ff, n_head=16,
-                 n_head_kv=4, head_dim=128, vocab=2048, tied=True, context_length=8192)  # fmt: skip
+    return Shape(
+        arch="llama",
+        n_layers=n_layers,
+        n_embd=n_embd,
+        n_ff=n_ff,
+        n_head=16,
+        n_head_kv=4,
+        head_dim=128,
+        vocab=2048,
+        tied=True,
+        context_length=8192,
+    )
 
 
 # The order matters: _probe_runs takes the overhead probe first.
@@ -207,14 +217,16 @@ def shape_of_run(rec: dict[str, Any]) -> SpeedShape | None:
 UNSTABLE_CV = 0.10  # a run disturbed by other work on the machine does not calibrate
 
 
-def usable_run(rec: dict[str, Any], machine: str, threads: int) -> bool:
-    """A finished, steady llama.cpp CPU run from this machine at ``threads``, with the
-    defaults the speed model describes (f16 KV cache, no flash attention)."""
+def usable_run(rec: dict[str, Any], machine: str, threads: int, steady_only: bool = True) -> bool:
+    """A finished llama.cpp CPU run from this machine at ``threads``, with the defaults the
+    speed model describes (f16 KV cache, no flash attention), and unless ``steady_only`` is
+    off, steady (the calibration's own probe runs are used however noisy: their medians
+    are all there is)."""
     config = rec.get("config") or {}
     measurement = config.get("measurement") or {}
     metrics = rec.get("metrics") or {}
     spread = max((metrics.get(k) or {}).get("cv") or 0.0 for k in ("decode_tok_s", "prefill_tok_s"))
-    return spread <= UNSTABLE_CV and (
+    return (spread <= UNSTABLE_CV or not steady_only) and (
         rec.get("format") == "sizer.run"
         and rec.get("kind") != "tasks"
         and rec.get("status") == "ok"
@@ -309,7 +321,9 @@ def probe_model(name: str) -> Path:
     return target
 
 
-def run_calibration(hw: Hardware, threads: int, progress: Progress | None = None) -> SpeedParams:
+def run_calibration(
+    hw: Hardware, threads: int, progress: Progress | None = None, fresh: bool = False
+) -> SpeedParams:
     """Measure this machine for the speed model (kernels, then the two probe models) and
     cache the result. Falls back to the kernels' tier if llama.cpp cannot run here."""
     say = progress or (lambda message: None)
@@ -317,7 +331,7 @@ def run_calibration(hw: Hardware, threads: int, progress: Progress | None = None
     _measure_kernels(hw, threads)
     prior = prior_params(hw, threads)
     try:
-        records = _probe_runs(hw, threads, say)
+        records = _probe_runs(hw, threads, say, resume=not fresh)
         params = fit_probes(records, prior, threads)
     except (SizerError, OSError) as exc:
         say(
@@ -346,14 +360,16 @@ def _measure_kernels(hw: Hardware, threads: int) -> None:
             hw.note_missing(f"measurements.{module.NAME}", f"{type(exc).__name__}: {exc}"[:200])
 
 
-def _probe_runs(hw: Hardware, threads: int, say: Progress) -> list[dict[str, Any]]:
+def _probe_runs(
+    hw: Hardware, threads: int, say: Progress, resume: bool = True
+) -> list[dict[str, Any]]:
     from sizer.bench import BenchRequest, run_bench
     from sizer.bench.config import Measurement
 
     say("writing the probe models (once)")
     models = [str(probe_model(name)) for name in PROBE_SHAPES]
     measurement = Measurement(
-        prompt_tokens=PROBE_PROMPT, gen_tokens=PROBE_GEN, max_reps=3, min_reps=2, timeout_s=120
+        prompt_tokens=PROBE_PROMPT, gen_tokens=PROBE_GEN, max_reps=5, min_reps=3, timeout_s=120
     )
 
     def on_progress(config, event) -> None:
@@ -369,7 +385,7 @@ def _probe_runs(hw: Hardware, threads: int, say: Progress) -> list[dict[str, Any
             threads=str(threads),
             depths=depths,
             measurement=measurement,
-            resume=True,
+            resume=resume,
         )
         failed = [r for r in run_bench(request, hw, on_progress) if r.get("status") != "ok"]
         if failed:
@@ -380,7 +396,7 @@ def _probe_runs(hw: Hardware, threads: int, say: Progress) -> list[dict[str, Any
     return [
         r
         for r in load(runs_path())
-        if usable_run(r, machine, threads)
+        if usable_run(r, machine, threads, steady_only=False)
         and Path(r["config"]["model_path"]).name.startswith("sizer-")
     ]
 

@@ -131,7 +131,7 @@ def test_a_failed_probe_run_falls_back_to_the_kernels_with_a_label(home, monkeyp
                 KernelResult(m["kernel"], m["device"], m["unit"], m["threads"], stats)
             )
 
-    def broken_probes(*args):
+    def broken_probes(*args, **kwargs):
         raise SizerError("crashed: llama.cpp died")
 
     monkeypatch.setattr(calibrate, "_measure_kernels", fake_kernels)

@@ -69,15 +69,17 @@ def scan(
     home: Path | None = None,
     env: dict[str, str] | None = None,
     default_stores: bool = True,
+    inspect: bool = True,
 ) -> list[LocalModel]:
-    """Every GGUF in the default stores (unless ``default_stores`` is False) and ``paths``."""
+    """Every GGUF in the default stores (unless ``default_stores`` is False) and ``paths``;
+    with ``inspect`` off, only where they are (no header is read)."""
     readers = {"ollama": _ollama, "lmstudio": _lmstudio, "huggingface": _huggingface}
     models: list[LocalModel] = []
     for source, root in stores(home, env) if default_stores else []:
         models += readers[source](root)
     for path in paths or []:
         models += _plain(path)
-    for model in models:
+    for model in models if inspect else []:
         _inspect(model)
     return models
 

@@ -153,13 +153,53 @@ def local_files(paths: Iterable[Path]) -> list[ResolvedModel]:
     found, seen = [], set()
     for path in paths:
         try:
-            resolved = resolve(str(path))
-        except (SizerError, OSError, ValueError):
+            resolved = resolve_cached(Path(path))
+        except (SizerError, OSError, ValueError, TypeError, KeyError):
             continue
         if resolved.path and resolved.path.resolve() not in seen and not resolved.shape_only:
             seen.add(resolved.path.resolve())
             found.append(resolved)
     return found
+
+
+def resolve_cached(path: Path) -> ResolvedModel:
+    """``resolve(path)`` through the file-facts cache, keyed by path, size and mtime: a
+    recommendation looks at every local model, and parsing a GGUF header with a 150k-token
+    vocabulary takes a tenth of a second or more."""
+    from dataclasses import asdict
+
+    from sizer import filefacts
+    from sizer.estimate import ModelMemoryShape, TensorBytes
+    from sizer.models.spec import ModelSpec
+
+    stat = path.stat()
+
+    def compute() -> dict[str, Any]:
+        resolved = resolve(str(path))
+        return {
+            "label": resolved.label,
+            "file_type": resolved.file_type,
+            "memory": asdict(resolved.memory),
+            "spec": asdict(resolved.spec),
+        }
+
+    facts = filefacts.cached(
+        "resolved", f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}", compute
+    )
+    memory = dict(facts["memory"])
+    memory["tensors"] = tuple(
+        TensorBytes(t["name"], tuple(t["shape"]), t["ggml_type"], t["n_bytes"])
+        for t in memory["tensors"]
+    )
+    memory["n_head_kv"] = tuple(memory["n_head_kv"])
+    return ResolvedModel(
+        facts["label"],
+        "file",
+        facts["file_type"],
+        ModelMemoryShape(**memory),
+        path=path,
+        spec=ModelSpec(**facts["spec"]),
+    )
 
 
 def recommend(
@@ -170,6 +210,7 @@ def recommend(
     records: list[dict[str, Any]] = (),
     local: list[ResolvedModel] = (),
     budget_bytes: int,
+    catalog: list[ModelOption] | None = None,
 ) -> Ranking:
     """Rank every catalog model at the common quants and every local file, on every place."""
     w = w.resolved()
@@ -183,7 +224,8 @@ def recommend(
     ]
     local_opts = [local_option(r, runs, cpu_params) for r in local]
     on_disk = {(o.model_id, o.quant) for o in local_opts}
-    options = local_opts + [o for o in catalog_options() if (o.model_id, o.quant) not in on_disk]
+    catalog = catalog_options() if catalog is None else catalog
+    options = local_opts + [o for o in catalog if (o.model_id, o.quant) not in on_disk]
     scores = task_scores(with_catalog_ids(records))
     targets = places(hw, cpu_params, w.backend)
     if not targets:

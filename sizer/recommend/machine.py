@@ -83,6 +83,7 @@ def cpu_params(
     *,
     live=None,
     calibrate_now: bool = True,
+    fresh: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> SpeedParams:
     """The CPU's speed figures, from the best source there is (see ``sizer.calibrate``).
@@ -90,7 +91,7 @@ def cpu_params(
     params = calibrate.load_cached(hw, threads)
     if params is None and live is not None and calibrate_now:
         started = time.perf_counter()
-        params = calibrate.run_calibration(live, threads, progress)
+        params = calibrate.run_calibration(live, threads, progress, fresh=fresh)
         if progress:
             progress(f"calibrated in {time.perf_counter() - started:.0f} s (cached for next time)")
     if params is None:
