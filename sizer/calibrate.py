@@ -39,23 +39,28 @@ from sizer.probe.records import Hardware
 from sizer.speed import Observation, SpeedParams, SpeedShape, fit_params, speed_shape
 
 CALIBRATION_FORMAT = "sizer.calibration"
-CALIBRATION_VERSION = 1
+CALIBRATION_VERSION = 2  # 2: SpeedParams gained fast_types and slow_type_cost
 
 # Efficiencies relative to the kernels, fitted on this project's runs of four Q4_K_M models
 # (make bench-speed, 2026-11-25: 2-core AMD EPYC Zen 3, llama.cpp 0.3.36; means of the 1-
-# and 2-thread fits): effective decode bandwidth / kernel read bandwidth (0.67, 0.68);
-# attention and matmul throughputs / the f32 matmul kernel (decode attention 0.25, 0.18;
-# prefill matmul 1.09, 1.03 — int8 dot products beat f32; prefill attention 0.68, 0.56);
-# per-layer overheads in seconds per token (decode 2.6e-4, 1.6e-4; prefill 5.8e-5, 2.3e-5).
-# The kernels themselves vary ~10 % between runs on a shared machine, so this tier is
-# labelled "estimated".
+# and 2-thread fits): effective decode bandwidth / kernel read bandwidth (0.59, 0.75);
+# attention and matmul throughputs / the f32 matmul kernel (decode attention 0.23, 0.33;
+# prefill matmul of fast-kernel types 1.34, 2.48 — int8 GEMM beats the f32 kernel; prefill
+# attention 0.85, 1.18); per-layer overheads in seconds per token (decode 2.8e-4, 1.6e-4;
+# prefill 9.3e-5, 1.4e-5). The kernels themselves move 10-30 % between runs on a shared
+# machine, so this tier is labelled "estimated" and is the least trusted.
 KERNEL_EFFICIENCY = {
-    "bandwidth": 0.68,
-    "decode_attn": 0.21,
-    "matmul": 1.06,
-    "prefill_attn": 0.62,
+    "bandwidth": 0.67,
+    "decode_attn": 0.28,
+    "matmul": 1.9,
+    "prefill_attn": 1.0,
 }
-DEFAULT_LAYER_S = {"decode": 2.1e-4, "prefill": 4.0e-5}
+DEFAULT_LAYER_S = {"decode": 2.2e-4, "prefill": 5.4e-5}
+# Prefill cost of a weight type llama.cpp does not repack, relative to one it does (per
+# weight multiplied). Fitted on Gemma 3 270M, whose 640-wide rows fall back to Q5_0/Q8_0,
+# against the probes' Q4_K/Q6_K (make bench-speed); checked out of sample on Gemma 3 1B
+# Q5_K_M (1152-wide rows: Q5_1/Q8_0) with `sizer recommend --verify`.
+SLOW_TYPE_COST = 2.5
 
 # Without measurements: a desktop/laptop DDR4/DDR5 core reaches roughly 8-12 GB/s of read
 # bandwidth on its own and a dual-channel system 40-60 GB/s in all; a core with AVX2+FMA
@@ -144,7 +149,19 @@ def prior_params(hw: Hardware | dict[str, Any], threads: int) -> SpeedParams:
         prefill_layer_s=DEFAULT_LAYER_S["prefill"],
         source=source,
         confidence="estimated",
+        fast_types=fast_matmul_types(hw),
+        slow_type_cost=SLOW_TYPE_COST,
     )
+
+
+def fast_matmul_types(hw: Hardware | dict[str, Any]) -> tuple[str, ...]:
+    """Weight types llama.cpp repacks for its fast GEMM on this CPU (sizer.estimate knows
+    which: the same repacking holds their second copy in memory)."""
+    from sizer.estimate import repacked_types
+
+    data = hw.to_dict() if isinstance(hw, Hardware) else hw
+    cpu = data.get("cpu") or {}
+    return tuple(sorted(t.name for t in repacked_types(cpu.get("isa") or {}, cpu.get("arch"))))
 
 
 def _has_avx512(hw: Hardware | dict[str, Any]) -> bool:
@@ -266,7 +283,10 @@ def load_cached(hw: Hardware | dict[str, Any], threads: int) -> SpeedParams | No
     A damaged cache is ignored (and rewritten by the next calibration), never fatal."""
     try:
         data = json.loads(cache_path().read_text(encoding="utf-8"))
+        if data.get("format_version") != CALIBRATION_VERSION:
+            return None  # an older sizer's figures: calibrate again
         entry = data["machines"][fingerprint(hw)][str(threads)]
+        entry["fast_types"] = tuple(entry["fast_types"])
         return SpeedParams(**entry)
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -286,6 +306,8 @@ def store(hw: Hardware | dict[str, Any], params: SpeedParams) -> None:
     path = cache_path()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format_version") != CALIBRATION_VERSION:
+            raise ValueError("older calibration format")
         machines = dict(data["machines"])
     except (OSError, ValueError, KeyError, TypeError):
         machines = {}

@@ -29,7 +29,7 @@ calibration's business (``sizer.calibrate``); this module only evaluates and fit
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from sizer.estimate import ModelMemoryShape
@@ -43,6 +43,8 @@ class SpeedShape:
     decode_weight_bytes: int  # streamed per decoded token
     matmul_params: int  # weights multiplied per prompt token (layers only)
     attn_macs_per_position: int  # QK and AV multiply-adds per query per cached position
+    # matmul_params by ggml type: prefill speed depends on the type's kernel (see SpeedParams)
+    matmul_params_by_type: dict[str, int] = field(default_factory=dict)
 
 
 def _elements(dims: tuple[int, ...]) -> int:
@@ -59,20 +61,23 @@ def _expert_share(name: str, dims: tuple[int, ...], n_expert_used: int) -> float
 def speed_shape(model: ModelMemoryShape) -> SpeedShape:
     names = {t.name for t in model.tensors}
     tied = "output.weight" not in names
-    streamed, matmul = 0.0, 0.0
+    streamed = 0.0
+    by_type: dict[str, float] = {}
     for tensor in model.tensors:
         share = _expert_share(tensor.name, tensor.shape, model.n_expert_used)
         if tensor.name != "token_embd.weight" or tied:
             # The embedding table is only indexed, unless it doubles as the output matrix.
             streamed += tensor.n_bytes * share
         if tensor.name.startswith("blk.") and len(tensor.shape) >= 2:
-            matmul += _elements(tensor.shape) * share
+            kind = tensor.ggml_type
+            by_type[kind] = by_type.get(kind, 0.0) + _elements(tensor.shape) * share
     per_layer_heads = model.n_head * (model.head_dim_k + model.head_dim_v)
     return SpeedShape(
         n_layers=model.n_layers,
         decode_weight_bytes=int(streamed),
-        matmul_params=int(matmul),
+        matmul_params=int(sum(by_type.values())),
         attn_macs_per_position=per_layer_heads * model.n_layers,
+        matmul_params_by_type={kind: int(n) for kind, n in sorted(by_type.items())},
     )
 
 
@@ -101,6 +106,11 @@ class SpeedParams:
     prefill_layer_s: float
     source: str  # measured / calibrated / estimated, and from what
     confidence: str  # "calibrated" or "estimated"
+    # Prefill runs at matmul_flop_s for these weight types ("*": all of them); others cost
+    # slow_type_cost times as much. On x86 llama.cpp repacks Q4_0/Q4_K/IQ4_NL into an
+    # interleaved layout with a fast GEMM kernel; the other types take the generic path.
+    fast_types: tuple[str, ...] = ("*",)
+    slow_type_cost: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -125,10 +135,30 @@ def decode_features(shape: SpeedShape, depth: int) -> tuple[float, float, float]
     return shape.decode_weight_bytes, attention_flops(shape, depth), float(shape.n_layers)
 
 
-def prefill_features(shape: SpeedShape, depth: int, prompt: int) -> tuple[float, float, float]:
-    """Matmul FLOPs, attention FLOPs and layers per prompt token."""
+def matmul_work(
+    shape: SpeedShape, fast_types: tuple[str, ...] = ("*",), slow_cost: float = 1.0
+) -> float:
+    """Weights multiplied per prompt token, those of slow-kernel types counted slow_cost times."""
+    if "*" in fast_types or not shape.matmul_params_by_type:
+        return float(shape.matmul_params)
+    return float(
+        sum(
+            n if kind in fast_types else n * slow_cost
+            for kind, n in shape.matmul_params_by_type.items()
+        )
+    )
+
+
+def prefill_features(
+    shape: SpeedShape,
+    depth: int,
+    prompt: int,
+    fast_types: tuple[str, ...] = ("*",),
+    slow_cost: float = 1.0,
+) -> tuple[float, float, float]:
+    """Matmul FLOPs (fast-kernel equivalent), attention FLOPs and layers per prompt token."""
     attn = attention_flops(shape, depth + prompt / 2)
-    return 2.0 * shape.matmul_params, attn, float(shape.n_layers)
+    return 2.0 * matmul_work(shape, fast_types, slow_cost), attn, float(shape.n_layers)
 
 
 def decode_s_per_token(shape: SpeedShape, params: SpeedParams, depth: int = 0) -> float:
@@ -141,7 +171,9 @@ def decode_s_per_token(shape: SpeedShape, params: SpeedParams, depth: int = 0) -
 
 
 def prefill_s_per_token(shape: SpeedShape, params: SpeedParams, depth: int, prompt: int) -> float:
-    matmul, attn, layers = prefill_features(shape, depth, prompt)
+    matmul, attn, layers = prefill_features(
+        shape, depth, prompt, tuple(params.fast_types), params.slow_type_cost
+    )
     return (
         matmul / params.matmul_flop_s
         + attn / params.prefill_attn_flop_s
@@ -233,8 +265,9 @@ def fit_params(observations: list[Observation], prior: SpeedParams, source: str)
         for o in observations
         if o.decode_tok_s
     ]
+    kinds = (tuple(prior.fast_types), prior.slow_type_cost)
     prefill = [
-        (*prefill_features(o.shape, o.depth, o.prompt), 1.0 / o.prefill_tok_s)
+        (*prefill_features(o.shape, o.depth, o.prompt, *kinds), 1.0 / o.prefill_tok_s)
         for o in observations
         if o.prefill_tok_s
     ]
