@@ -57,9 +57,10 @@ KERNEL_EFFICIENCY = {
 }
 DEFAULT_LAYER_S = {"decode": 2.2e-4, "prefill": 5.4e-5}
 # Prefill cost of a weight type llama.cpp does not repack, relative to one it does (per
-# weight multiplied). Fitted on Gemma 3 270M, whose 640-wide rows fall back to Q5_0/Q8_0,
-# against the probes' Q4_K/Q6_K (make bench-speed); checked out of sample on Gemma 3 1B
-# Q5_K_M (1152-wide rows: Q5_1/Q8_0) with `sizer recommend --verify`.
+# weight multiplied). One factor for all such types is a compromise: Gemma 3 270M (640-wide
+# rows fall back to Q5_0/Q8_0) fits best at 2.4, two `sizer recommend --verify` runs of
+# shape-only files at 3 (Gemma 3 1B Q5_K_M: Q5_1 rows) and 1.5 (Qwen3 0.6B Q8_0); with
+# 2.5 they are off by -1/-19 %, +18 % and -26 %. Per-type costs are left for later.
 SLOW_TYPE_COST = 2.5
 
 # Without measurements: a desktop/laptop DDR4/DDR5 core reaches roughly 8-12 GB/s of read

@@ -20,6 +20,9 @@ reaches, not what a spec sheet says):
       + attention FLOPs at (d + p/2) / attention throughput
       + layers x per-layer overhead
 
+  where weights of types without llama.cpp's fast (repacked) GEMM on this CPU count
+  ``slow_type_cost`` times (``SpeedParams.fast_types``).
+
 - TTFT = p x prefill seconds per token (the first token's logits come out of the prefill).
 
 Where the four throughputs and two overheads come from (``SpeedParams.source``) is the

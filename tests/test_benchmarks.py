@@ -42,3 +42,36 @@ def test_memory_vs_estimate_runs_and_rescores(tmp_path, gemma_path):
     rescored = subprocess.run([sys.executable, script, "--rescore", str(result)],
                               capture_output=True, text=True, timeout=600)  # fmt: skip
     assert rescored.returncode == 0 and "over 1 cases" in rescored.stdout
+
+
+def _speed_prediction():
+    sys.path.insert(0, str(BENCHMARKS))
+    import speed_prediction
+
+    return speed_prediction
+
+
+def test_speed_prediction_sets_unstable_runs_aside_and_keeps_them(tmp_path):
+    sp = _speed_prediction()
+    steady = {"metrics": {"decode_tok_s": {"cv": 0.01}, "prefill_tok_s": {"cv": 0.02}}, "n": 1}
+    noisy = {"metrics": {"decode_tok_s": {"cv": 0.4}, "prefill_tok_s": {"cv": 0.02}}, "n": 2}
+    path = tmp_path / "speed-matrix.jsonl"
+    path.write_text(json.dumps(steady) + "\n" + json.dumps(noisy) + "\n")
+    assert sp.set_aside_unstable(path) == 1
+    assert [json.loads(x)["n"] for x in path.read_text().splitlines()] == [1]
+    side = tmp_path / "speed-matrix-unstable.jsonl"
+    assert [json.loads(x)["n"] for x in side.read_text().splitlines()] == [2]
+    assert sp.set_aside_unstable(path) == 0
+
+
+def test_speed_prediction_summarises_absolute_errors():
+    sp = _speed_prediction()
+    rows = [
+        {"measured": {"decode": 10.0}, "probes": {"decode": 11.0}, "llmfit": {"decode": None}},
+        {"measured": {"decode": 20.0}, "probes": {"decode": 15.0}, "llmfit": {"decode": 40.0}},
+    ]
+    assert sp.summary(rows, "probes", "decode") == pytest.approx(
+        {"n": 2, "median": 0.175, "worst": 0.25}
+    )
+    assert sp.summary(rows, "llmfit", "decode") == {"n": 1, "median": 1.0, "worst": 1.0}
+    assert sp.summary(rows, "ggufit", "decode") is None

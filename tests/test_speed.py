@@ -184,3 +184,31 @@ def test_fit_never_returns_a_negative_or_infinite_rate(decode):
 
 def test_no_observations_keep_the_prior():
     assert fit_params([], PARAMS, "none").bandwidth_bytes_s == PARAMS.bandwidth_bytes_s
+
+
+def test_prefill_charges_slow_kernel_types_more():
+    mixed = SpeedShape(
+        n_layers=2,
+        decode_weight_bytes=1,
+        matmul_params=300,
+        attn_macs_per_position=0,
+        matmul_params_by_type={"Q4_K": 200, "Q6_K": 100},
+    )
+    fast = replace(PARAMS, fast_types=("Q4_0", "Q4_K"), slow_type_cost=2.5, prefill_layer_s=0)
+    from sizer.speed import matmul_work, prefill_s_per_token
+
+    assert matmul_work(mixed) == 300  # every type fast unless told otherwise
+    assert matmul_work(mixed, ("Q4_K",), 2.5) == 200 + 250
+    assert prefill_s_per_token(mixed, fast, 0, 2) == pytest.approx(2 * 450 / PARAMS.matmul_flop_s)
+    # decode is bytes, whatever the type
+    assert predict(mixed, fast).decode_tok_s == predict(mixed, PARAMS).decode_tok_s
+
+
+def test_x86_fast_types_follow_llama_cpp_repacking():
+    from sizer.calibrate import fast_matmul_types
+
+    avx2 = {"cpu": {"arch": "x86_64", "isa": {"avx2": True}}}
+    assert fast_matmul_types(avx2) == ("IQ4_NL", "MXFP4", "Q4_0", "Q4_K")
+    assert fast_matmul_types({"cpu": {"arch": "x86_64", "isa": {}}}) == ()
+    arm = {"cpu": {"arch": "aarch64", "isa": {"dotprod": True}}}
+    assert "Q8_0" in fast_matmul_types(arm) and "Q6_K" in fast_matmul_types(arm)
