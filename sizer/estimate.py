@@ -23,6 +23,7 @@ The model of llama.cpp's CPU memory, as measured with llama-cpp-python 0.3.36 he
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -183,14 +184,16 @@ class OffloadPlan:
         return self.gpu_layers > self.n_layers  # the output layer is offloaded last
 
 
-def layer_bytes(model: ModelMemoryShape) -> list[int]:
-    per_layer = [0] * model.n_layers
+def layer_bytes(model: ModelMemoryShape,
+                share: Callable[[TensorBytes], float] | None = None) -> list[int]:  # fmt: skip
+    """Bytes of each block's tensors, each weighted by ``share`` (default: all of it)."""
+    per_layer = [0.0] * model.n_layers
     for tensor in model.tensors:
         if tensor.name.startswith("blk."):
             index = int(tensor.name.split(".")[1])
             if index < model.n_layers:
-                per_layer[index] += tensor.n_bytes
-    return per_layer
+                per_layer[index] += tensor.n_bytes * (share(tensor) if share else 1.0)
+    return [int(b) for b in per_layer]
 
 
 def plan_offload(model: ModelMemoryShape, est: MemoryEstimate, gpu_free_bytes: int) -> OffloadPlan:

@@ -35,7 +35,7 @@ import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from sizer.estimate import ModelMemoryShape
+from sizer.estimate import ModelMemoryShape, layer_bytes
 
 
 @dataclass(frozen=True)
@@ -86,14 +86,7 @@ def speed_shape(model: ModelMemoryShape) -> SpeedShape:
 
 def layer_stream_bytes(model: ModelMemoryShape) -> list[int]:
     """Bytes each block streams per decoded token (MoE: its active experts only)."""
-    per_layer = [0.0] * model.n_layers
-    for tensor in model.tensors:
-        if tensor.name.startswith("blk."):
-            index = int(tensor.name.split(".")[1])
-            if index < model.n_layers:
-                share = _expert_share(tensor.name, tensor.shape, model.n_expert_used)
-                per_layer[index] += tensor.n_bytes * share
-    return [int(b) for b in per_layer]
+    return layer_bytes(model, lambda t: _expert_share(t.name, t.shape, model.n_expert_used))
 
 
 @dataclass(frozen=True)
