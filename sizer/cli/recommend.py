@@ -93,7 +93,7 @@ def recommend_command(
         hw, live = _machine(hardware)
         records = _records(results)
         options = catalog.result()
-    params = _cpu_params(hw, live, records, recalibrate, as_json)
+    params = _cpu_params(hw, live, records, recalibrate)
     from sizer.recommend.machine import total_ram
 
     total = total_ram(hw)
@@ -146,7 +146,7 @@ def _records(paths: list[Path] | None) -> list[dict]:
     return found
 
 
-def _cpu_params(hw, live, records, recalibrate: bool, quiet: bool):
+def _cpu_params(hw, live, records, recalibrate: bool):
     from sizer import calibrate
     from sizer.recommend.machine import cpu_params, threads_for
 
@@ -155,8 +155,9 @@ def _cpu_params(hw, live, records, recalibrate: bool, quiet: bool):
         calibrate.forget(hw, threads)
 
     def say(message: str) -> None:
-        if not quiet:
-            typer.echo(f"calibrating: {message}", err=True)
+        # On stderr even with --json: a first calibration takes 10-30 s and says so,
+        # and stdout stays clean JSON.
+        typer.echo(f"calibrating: {message}", err=True)
 
     return cpu_params(hw, threads, records, live=live, progress=say, fresh=recalibrate)
 
