@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sizer import calibrate
+from sizer import calibrate, calibration_cache
 from sizer.speed import Observation, SpeedShape
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -60,9 +60,9 @@ def test_fingerprint_ignores_what_changes_between_runs():
     b = json.loads(json.dumps(THIS_MACHINE))
     b["memory"]["available_bytes"] = 1
     b["measurements"] = []
-    assert calibrate.fingerprint(a) == calibrate.fingerprint(b)
+    assert calibration_cache.fingerprint(a) == calibration_cache.fingerprint(b)
     b["llama_cpp"]["version"] = "9.9.9"  # another runtime: another calibration
-    assert calibrate.fingerprint(a) != calibrate.fingerprint(b)
+    assert calibration_cache.fingerprint(a) != calibration_cache.fingerprint(b)
 
 
 def test_only_matching_llama_cpp_cpu_runs_calibrate():
@@ -72,7 +72,7 @@ def test_only_matching_llama_cpp_cpu_runs_calibrate():
         .read_text()
         .splitlines()
     ]
-    machine = calibrate.fingerprint(THIS_MACHINE)
+    machine = calibration_cache.fingerprint(THIS_MACHINE)
     assert [calibrate.usable_run(r, machine, 2) for r in runs].count(True) == 1
     other = json.loads(json.dumps(runs[0]))
     other["config"]["measurement"]["kv_type"] = "q8_0"
@@ -88,16 +88,16 @@ def home(tmp_path, monkeypatch):
 
 def test_cache_round_trip_forget_and_damage(home):
     params = calibrate.prior_params(THIS_MACHINE, 2).with_source("probe runs", "calibrated")
-    assert calibrate.load_cached(THIS_MACHINE, 2) is None
-    calibrate.store(THIS_MACHINE, params)
-    assert calibrate.load_cached(THIS_MACHINE, 2) == params
-    assert calibrate.load_cached(THIS_MACHINE, 1) is None
-    calibrate.forget(THIS_MACHINE, 2)
-    assert calibrate.load_cached(THIS_MACHINE, 2) is None
-    calibrate.cache_path().write_text("{garbage")
-    assert calibrate.load_cached(THIS_MACHINE, 2) is None  # ignored, never fatal
-    calibrate.store(THIS_MACHINE, params)  # and rewritten
-    assert calibrate.load_cached(THIS_MACHINE, 2) == params
+    assert calibration_cache.load_cached(THIS_MACHINE, 2) is None
+    calibration_cache.store(THIS_MACHINE, params)
+    assert calibration_cache.load_cached(THIS_MACHINE, 2) == params
+    assert calibration_cache.load_cached(THIS_MACHINE, 1) is None
+    calibration_cache.forget(THIS_MACHINE, 2)
+    assert calibration_cache.load_cached(THIS_MACHINE, 2) is None
+    calibration_cache.cache_path().write_text("{garbage")
+    assert calibration_cache.load_cached(THIS_MACHINE, 2) is None  # ignored, never fatal
+    calibration_cache.store(THIS_MACHINE, params)  # and rewritten
+    assert calibration_cache.load_cached(THIS_MACHINE, 2) == params
 
 
 TINY = SpeedShape(
@@ -140,4 +140,4 @@ def test_a_failed_probe_run_falls_back_to_the_kernels_with_a_label(home, monkeyp
     params = calibrate.run_calibration(hw, 2, said.append)
     assert params.source == "kernels at 2 thread(s) x fitted efficiency"
     assert any("probe runs failed (crashed: llama.cpp died)" in m for m in said)
-    assert calibrate.load_cached(hw, 2) == params  # cached: the next call is fast
+    assert calibration_cache.load_cached(hw, 2) == params  # cached: the next call is fast

@@ -203,14 +203,14 @@ def test_verify_needs_this_machine():
 
 def test_live_machine_with_a_cached_calibration_runs_nothing(monkeypatch, tmp_path):
     """A cached calibration is used as is: no kernels, no probe runs (the <2 s path)."""
-    from sizer import calibrate
+    from sizer import calibrate, calibration_cache
     from sizer.probe import probe
     from sizer.recommend.machine import threads_for
 
     hw = probe()
     threads = threads_for(hw.to_dict())
     cached = calibrate.prior_params(json.loads(THIS_MACHINE.read_text()), threads)
-    calibrate.store(hw, cached.with_source("cached for the test", "calibrated"))
+    calibration_cache.store(hw, cached.with_source("cached for the test", "calibrated"))
 
     def no_runs(*args, **kwargs):
         raise AssertionError("calibration ran although it was cached")

@@ -147,12 +147,12 @@ def _records(paths: list[Path] | None) -> list[dict]:
 
 
 def _cpu_params(hw, live, records, recalibrate: bool):
-    from sizer import calibrate
+    from sizer import calibration_cache
     from sizer.recommend.machine import cpu_params, threads_for
 
     threads = threads_for(hw)
     if recalibrate and live is not None:
-        calibrate.forget(hw, threads)
+        calibration_cache.forget(hw, threads)
 
     def say(message: str) -> None:
         # On stderr even with --json: a first calibration takes 10-30 s and says so,

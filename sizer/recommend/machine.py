@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sizer import calibrate
+from sizer import calibrate, calibration_cache
 from sizer.errors import InputError
 from sizer.speed import SpeedParams, fit_params
 
@@ -88,7 +88,7 @@ def cpu_params(
 ) -> SpeedParams:
     """The CPU's speed figures, from the best source there is (see ``sizer.calibrate``).
     ``live`` is this machine's ``Hardware`` (None for a --hardware record)."""
-    params = calibrate.load_cached(hw, threads)
+    params = calibration_cache.load_cached(hw, threads)
     if params is None and live is not None and calibrate_now:
         started = time.perf_counter()
         params = calibrate.run_calibration(live, threads, progress, fresh=fresh)
