@@ -150,6 +150,7 @@ def place_candidate(
         shape_only=option.resolved.shape_only,
         budget_bytes=own_budget,
         device_bytes=on_device,
+        device_kind=place.device,
     )
 
 

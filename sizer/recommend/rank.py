@@ -43,6 +43,7 @@ class Candidate:
     shape_only: bool = False
     budget_bytes: int | None = None  # a tighter limit of its own (Metal's wired memory)
     device_bytes: int = 0  # on a discrete GPU, besides memory_bytes of RAM
+    device_kind: str = "CPU"  # what the backend calls the device: CPU, GPU, NPU
 
 
 @dataclass
@@ -66,6 +67,7 @@ class Verdict:
             "params_b": c.params_b,
             "memory_bytes": c.memory_bytes,
             "device_memory_bytes": c.device_bytes,
+            "device_kind": c.device_kind,
             "speed": c.speed.to_dict(),
             "quality": {
                 "value": c.quality.value,

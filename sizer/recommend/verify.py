@@ -54,13 +54,13 @@ def verify_top(
     assert w.prompt_tokens is not None
     prompt = min(w.prompt_tokens, VERIFY_PROMPT_MAX)
     predicted = _predicted_at(c, w.prompt_tokens, prompt, params, path)
-    device = "CPU" if c.device.startswith("CPU") else "GPU"
+    device = c.device_kind
     measurement = Measurement(prompt_tokens=prompt, gen_tokens=VERIFY_GEN, max_reps=3, min_reps=3)
     request = BenchRequest(
         models=[str(path)],
         out=out,
         backends=[c.backend],
-        devices=[device if c.backend == "llama.cpp" else device.split()[0]],
+        devices=[device],
         threads=str(params.threads),
         depths=[0],
         measurement=measurement,
