@@ -35,10 +35,9 @@ from sizer import calibrate
 from sizer.bench import BenchRequest, run_bench
 from sizer.bench.config import Measurement
 from sizer.bench.results import load
-from sizer.models.resolve import resolve
 from sizer.paths import sizer_home
 from sizer.probe import probe
-from sizer.speed import Observation, SpeedParams, fit_params, predict, speed_shape
+from sizer.speed import Observation, SpeedParams, fit_params, predict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _models import model_path
@@ -133,9 +132,10 @@ def observations(records: list[dict[str, Any]]) -> dict[str, list[tuple[int, Obs
     for rec in records:
         if rec.get("status") != "ok":
             continue
-        path = rec["config"]["model_path"]
-        name = _model_name(path)
-        shape = speed_shape(resolve(path).memory)
+        name = _model_name(rec["config"]["model_path"])
+        shape = calibrate.shape_of_run(rec)
+        if shape is None:
+            raise SystemExit(f"{rec['config']['model_path']}: gone or changed since it was run")
         found.setdefault(name, []).append(
             (rec["config"]["threads"], calibrate.run_observation(rec, shape))
         )

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from sizer.calibration_cache import (
+    as_record,
     fingerprint,
     runs_path,
     store,
@@ -124,13 +125,14 @@ def kernel_figure(hw: Hardware | dict[str, Any], kernel: str, threads: int) -> f
 
 
 def _measurements(hw: Hardware | dict[str, Any]) -> list[dict[str, Any]]:
-    data = hw.to_dict() if isinstance(hw, Hardware) else hw
+    data = as_record(hw)
     return [m for m in data.get("measurements") or [] if isinstance(m, dict)]
 
 
 def prior_params(hw: Hardware | dict[str, Any], threads: int) -> SpeedParams:
     """Tier 2 (kernels x fitted efficiency) when the record has kernel measurements, else
     tier 3 (documented per-thread defaults)."""
+    hw = as_record(hw)  # once: the helpers below read it several times
     bandwidth = kernel_figure(hw, "memory_read_bandwidth", threads)
     flops = kernel_figure(hw, "matmul_f32", threads)
     if bandwidth and flops:
@@ -160,14 +162,12 @@ def fast_matmul_types(hw: Hardware | dict[str, Any]) -> tuple[str, ...]:
     which: the same repacking holds their second copy in memory)."""
     from sizer.estimate import repacked_types
 
-    data = hw.to_dict() if isinstance(hw, Hardware) else hw
-    cpu = data.get("cpu") or {}
+    cpu = as_record(hw).get("cpu") or {}
     return tuple(sorted(t.name for t in repacked_types(cpu.get("isa") or {}, cpu.get("arch"))))
 
 
 def _has_avx512(hw: Hardware | dict[str, Any]) -> bool:
-    data = hw.to_dict() if isinstance(hw, Hardware) else hw
-    return bool(((data.get("cpu") or {}).get("isa") or {}).get("avx512f"))
+    return bool(((as_record(hw).get("cpu") or {}).get("isa") or {}).get("avx512f"))
 
 
 # ---- tier 1: runs measured on this machine ----------------------------------------------------
@@ -287,7 +287,10 @@ def run_calibration(
 
 
 def _measure_kernels(hw: Hardware, threads: int) -> None:
-    from kernels import KernelPlan, discover
+    """The kernels at ``threads`` only, fewer repetitions than ``probe --measure``; earlier
+    figures at that count are replaced."""
+    from kernels import KernelPlan
+    from sizer.probe.measure import measure_hardware
 
     plan = KernelPlan(
         cpu_threads=[threads],
@@ -296,11 +299,7 @@ def _measure_kernels(hw: Hardware, threads: int) -> None:
         reps=7,
     )
     hw.measurements = [m for m in hw.measurements if m.threads != threads]
-    for module in discover():
-        try:
-            hw.measurements.extend(module.measure(plan))
-        except Exception as exc:  # a broken kernel leaves the documented defaults
-            hw.note_missing(f"measurements.{module.NAME}", f"{type(exc).__name__}: {exc}"[:200])
+    measure_hardware(hw, plan=plan)
 
 
 def _probe_runs(
@@ -348,13 +347,12 @@ def fit_probes(records: list[dict[str, Any]], prior: SpeedParams, threads: int) 
     """Per-layer overheads from the overhead probe at depth 0 (its bytes and FLOPs are
     negligible: what remains is per-layer cost), then bandwidth and attention throughputs
     fitted to the bandwidth probe at depth 0 and the overhead probe at depth 1024."""
-    from sizer.models.resolve import resolve
-
     by_name: dict[tuple[str, int], Observation] = {}
     for rec in records:
         name = "overhead" if "overhead" in rec["config"]["model_path"] else "bandwidth"
-        shape = speed_shape(resolve(rec["config"]["model_path"]).memory)
-        by_name[(name, rec["config"]["depth"])] = run_observation(rec, shape)
+        shape = shape_of_run(rec)
+        if shape is not None:
+            by_name[(name, rec["config"]["depth"])] = run_observation(rec, shape)
     needed = [("overhead", 0), ("overhead", PROBE_DEPTH), ("bandwidth", 0)]
     missing = [f"{n} probe at depth {d}" for n, d in needed if (n, d) not in by_name]
     if missing:

@@ -20,9 +20,14 @@ CALIBRATION_FORMAT = "sizer.calibration"
 CALIBRATION_VERSION = 2  # 2: SpeedParams gained fast_types and slow_type_cost
 
 
+def as_record(hw: Hardware | dict[str, Any]) -> dict[str, Any]:
+    """A probe record as JSON-shaped data: this machine's ``Hardware`` or a loaded file."""
+    return hw.to_dict() if isinstance(hw, Hardware) else hw
+
+
 def fingerprint(hw: Hardware | dict[str, Any]) -> str:
     """Same CPU, core counts, memory size and llama.cpp version: same calibration."""
-    data = hw.to_dict() if isinstance(hw, Hardware) else hw
+    data = as_record(hw)
     cpu, memory = data.get("cpu") or {}, data.get("memory") or {}
     llama = data.get("llama_cpp") or {}
     total = memory.get("total_bytes") or 0

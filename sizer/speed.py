@@ -36,6 +36,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from sizer.estimate import ModelMemoryShape, layer_bytes
+from sizer.models.weights import output_is_tied, streamed_per_token
 
 
 @dataclass(frozen=True)
@@ -62,14 +63,12 @@ def _expert_share(name: str, dims: tuple[int, ...], n_expert_used: int) -> float
 
 
 def speed_shape(model: ModelMemoryShape) -> SpeedShape:
-    names = {t.name for t in model.tensors}
-    tied = "output.weight" not in names
+    tied = output_is_tied(t.name for t in model.tensors)
     streamed = 0.0
     by_type: dict[str, float] = {}
     for tensor in model.tensors:
         share = _expert_share(tensor.name, tensor.shape, model.n_expert_used)
-        if tensor.name != "token_embd.weight" or tied:
-            # The embedding table is only indexed, unless it doubles as the output matrix.
+        if streamed_per_token(tensor.name, tied):
             streamed += tensor.n_bytes * share
         if tensor.name.startswith("blk.") and len(tensor.shape) >= 2:
             kind = tensor.ggml_type

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,16 @@ from sizer.units import gib
 def auto_threads(hw: Hardware) -> int:
     """Physical performance cores: E-cores and SMT siblings slow llama.cpp's decode, whose
     threads wait for the slowest one at every barrier."""
-    p_cores = [g for g in hw.cpu.core_groups if g.kind == "P"]
+    return performance_cores(asdict(hw.cpu)) or os.cpu_count() or 1
+
+
+def performance_cores(cpu: dict[str, Any]) -> int | None:
+    """The P-cores of a probe record's ``cpu`` section (all physical cores on CPUs without
+    core types); None when the record does not say."""
+    p_cores = [g for g in cpu.get("core_groups") or [] if g.get("kind") == "P"]
     if p_cores:
-        return sum(g.physical_cores for g in p_cores)
-    return hw.cpu.physical_cores or hw.cpu.logical_cpus or os.cpu_count() or 1
+        return sum(g.get("physical_cores") or 0 for g in p_cores) or None
+    return cpu.get("physical_cores") or cpu.get("logical_cpus")
 
 
 def sweep_threads(hw: Hardware) -> list[int]:

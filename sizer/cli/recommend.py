@@ -193,7 +193,7 @@ def _verify(ranking, params, hw, live, quiet: bool):
 
 
 def _json(ranking, params, total, elapsed, verified) -> dict:
-    from sizer.recommend.rank import one_per_model, unmet, why_not
+    from sizer.recommend.rank import nearest, unmet, why_not
 
     return {
         "format": "sizer.recommendation",
@@ -206,9 +206,7 @@ def _json(ranking, params, total, elapsed, verified) -> dict:
         "passing": [v.to_dict() for v in ranking.passing],
         "why_not": [v.to_dict() for v in why_not(ranking)],
         "unmet": unmet(ranking) if not ranking.passing else [],
-        "nearest": [v.to_dict() for v in one_per_model(ranking.failing)[:5]]
-        if not ranking.passing
-        else [],
+        "nearest": [v.to_dict() for v in nearest(ranking)],
         "verify": verified,
         "elapsed_s": elapsed,
     }

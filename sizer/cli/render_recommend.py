@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sizer.recommend.rank import Ranking, Verdict, one_per_model, unmet, why_not
+from sizer.recommend.rank import Ranking, Verdict, nearest, one_per_model, unmet, why_not
 from sizer.speed import SpeedParams
 from sizer.units import gib
 
@@ -125,13 +125,13 @@ def _nothing_fits(ranking: Ranking) -> list[str]:
     lines += [f"  {line}" for line in unmet(ranking)]
     if ranking.budget_bytes <= 0:
         lines.append("  the headroom leaves no memory for a model: lower --headroom")
-    nearest = one_per_model(ranking.failing)[:5]
-    if nearest:
+    closest = nearest(ranking)
+    if closest:
         lines += ["", "Nearest options:"]
-        lines += _table([_row(v) for v in nearest], ranking.budget_bytes)
+        lines += _table([_row(v) for v in closest], ranking.budget_bytes)
         lines += [
             f"  {v.candidate.model_id} {v.candidate.quant}: {'; '.join(v.problems)}"
-            for v in nearest
+            for v in closest
         ]
     return lines
 

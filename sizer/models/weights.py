@@ -9,6 +9,7 @@ carries its own ``output.weight``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,10 +23,19 @@ class WeightBytes:
     tied_output: bool
 
 
+def output_is_tied(tensor_names: Iterable[str]) -> bool:
+    """No ``output.weight``: llama.cpp multiplies by the embedding table instead."""
+    return "output.weight" not in set(tensor_names)
+
+
+def streamed_per_token(tensor_name: str, tied: bool) -> bool:
+    """Whether a decode step reads all of this tensor (see the module docstring)."""
+    return tensor_name != "token_embd.weight" or tied
+
+
 def weight_bytes(path: str | Path) -> WeightBytes:
     tensors = {t.name: t.n_bytes for t in read_header(path).tensors}
-    tied = "output.weight" not in tensors
-    embedding = tensors.get("token_embd.weight", 0)
+    tied = output_is_tied(tensors)
     total = sum(tensors.values())
-    per_token = total if tied else total - embedding
+    per_token = sum(n for name, n in tensors.items() if streamed_per_token(name, tied))
     return WeightBytes(total, per_token, tied)

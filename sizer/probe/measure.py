@@ -30,12 +30,14 @@ def plan_for(hw: Hardware):  # -> kernels.KernelPlan (kernels is imported lazily
     )
 
 
-def measure_hardware(hw: Hardware, progress: Callable[[str], None] | None = None) -> None:
+def measure_hardware(hw: Hardware, progress: Callable[[str], None] | None = None,
+                     plan=None) -> None:  # fmt: skip
     """Append every kernel's results to ``hw.measurements``; a failing kernel is recorded
-    as missing and the others still run."""
+    as missing and the others still run. ``plan`` (a ``kernels.KernelPlan``) defaults to
+    every thread count and OpenVINO device of this machine."""
     import kernels
 
-    plan = plan_for(hw)
+    plan = plan or plan_for(hw)
     for module in kernels.discover():
         if progress:
             progress(module.NAME)

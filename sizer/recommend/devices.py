@@ -17,7 +17,7 @@ bandwidth; published llama-bench tg runs on RTX 40-series ~0.7-0.8).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sizer.calibrate import KERNEL_EFFICIENCY
@@ -109,15 +109,12 @@ def _gpu_params(bandwidth_gbs: float, tflops: float, efficiency: float, source: 
 def places(hw: dict[str, Any], cpu: SpeedParams, backend: str = "any") -> list[Place]:
     """Every place on this machine, filtered to ``backend`` ("any", "llama.cpp", "openvino")."""
     found = [Place("llama.cpp", "CPU", "CPU", cpu, None)]
-    ov_ratio = OPENVINO_CPU_RATIO
-    ov_cpu = SpeedParams(
-        **{
-            **cpu.to_dict(),
-            "bandwidth_bytes_s": cpu.bandwidth_bytes_s * ov_ratio["decode"],
-            "matmul_flop_s": cpu.matmul_flop_s * ov_ratio["prefill"],
-            "source": cpu.source + " x measured OpenVINO/llama.cpp ratio",
-            "confidence": "estimated",
-        }
+    ov_cpu = replace(
+        cpu,
+        bandwidth_bytes_s=cpu.bandwidth_bytes_s * OPENVINO_CPU_RATIO["decode"],
+        matmul_flop_s=cpu.matmul_flop_s * OPENVINO_CPU_RATIO["prefill"],
+        source=cpu.source + " x measured OpenVINO/llama.cpp ratio",
+        confidence="estimated",
     )
     if (hw.get("openvino") or {}).get("available", True):
         found.append(Place("openvino", "CPU", "CPU (OpenVINO)", ov_cpu, None))

@@ -68,12 +68,11 @@ def total_ram(hw: dict[str, Any], where: str = "this machine") -> int:
 
 
 def threads_for(hw: dict[str, Any]) -> int:
-    """llama.cpp's best thread count: the physical performance cores (see bench.plan)."""
-    cpu = hw.get("cpu") or {}
-    p_cores = [g for g in cpu.get("core_groups") or [] if g.get("kind") == "P"]
-    if p_cores:
-        return sum(g.get("physical_cores") or 0 for g in p_cores) or 1
-    return cpu.get("physical_cores") or cpu.get("logical_cpus") or 1
+    """llama.cpp's best thread count, as ``sizer bench --threads auto`` picks it, from a
+    probe record (this machine's or another's)."""
+    from sizer.bench.plan import performance_cores
+
+    return performance_cores(hw.get("cpu") or {}) or 1
 
 
 def cpu_params(

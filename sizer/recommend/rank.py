@@ -169,6 +169,11 @@ def one_per_model(verdicts: list[Verdict]) -> list[Verdict]:
     return kept
 
 
+def nearest(ranking: Ranking, limit: int = 5) -> list[Verdict]:
+    """When nothing passes, the options closest to passing, one per model."""
+    return [] if ranking.passing else one_per_model(ranking.failing)[:limit]
+
+
 def unmet(ranking: Ranking) -> list[str]:
     """When nothing passes: which floors cut everyone, with how many candidates each cut."""
     counts: dict[str, int] = {}
