@@ -66,10 +66,13 @@ def recommend_command(
 ) -> None:
     """Rank every catalog model and local GGUF x quant x backend by fit, speed and quality."""
     from sizer.cli.render_recommend import render_ranking
+    from sizer.errors import HardwareError
     from sizer.recommend import recommend
     from sizer.recommend.candidates import catalog_options
     from sizer.recommend.workload import Workload, load_workload, merge
 
+    if verify and hardware is not None:  # before any probing: nothing here can be verified
+        raise HardwareError("--verify measures this machine; it cannot run with --hardware")
     started = time.perf_counter()
     base = load_workload(workload) if workload else Workload()
     w = merge(
@@ -102,7 +105,7 @@ def recommend_command(
     ranking = recommend(w, hw, params, records=records, local=local, budget_bytes=budget,
                         catalog=options)  # fmt: skip
     elapsed = time.perf_counter() - started
-    verified = _verify(ranking, params, hw, live, as_json) if verify else None
+    verified = _verify(ranking, params, live, as_json) if verify else None
     if as_json:
         typer.echo(json.dumps(_json(ranking, params, total, elapsed, verified), indent=2))
     else:
@@ -177,12 +180,10 @@ def _local(paths: list[Path] | None, hardware: Path | None):
     return local_files(m.path for m in found if not m.error)
 
 
-def _verify(ranking, params, hw, live, quiet: bool):
+def _verify(ranking, params, live, quiet: bool):
     from sizer.errors import HardwareError
     from sizer.recommend.verify import verify_top
 
-    if live is None:
-        raise HardwareError("--verify measures this machine; it cannot run with --hardware")
     top = ranking.top
     if top is None:
         raise HardwareError(

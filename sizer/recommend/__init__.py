@@ -231,10 +231,12 @@ def recommend(
     if not targets:
         raise InputError(f"no place on this machine runs the {w.backend} backend")
     candidates: list[Candidate] = []
+    assert w.ctx is not None
     for option in options:
         quality = option_quality(option, w.task, scores)
+        est = option.memory_at(w.ctx, hw)
         for place in targets:
-            c = place_candidate(option, place, w, hw, cpu_params, quality)
+            c = place_candidate(option, place, w, hw, cpu_params, quality, est)
             if c is not None:
                 candidates.append(c)
     return rank(candidates, w, budget_bytes)

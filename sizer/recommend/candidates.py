@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
-from sizer.estimate import estimate_memory, plan_offload
+from sizer.estimate import MemoryEstimate, estimate_memory, plan_offload
 from sizer.models.catalog import CatalogEntry, load_catalog
 from sizer.models.resolve import ResolvedModel, from_catalog
 from sizer.recommend.devices import OPENVINO_ARCHS, OPENVINO_CPU_RATIO, OPENVINO_QUANTS, Place
@@ -27,6 +28,7 @@ from sizer.recommend.workload import Workload
 from sizer.speed import (
     SpeedParams,
     SpeedPrediction,
+    SpeedShape,
     layer_stream_bytes,
     speed_shape,
     workload_speed,
@@ -55,6 +57,17 @@ class ModelOption:
     quality_keys: tuple[str, ...]
     measured_speed: tuple[float, float] | None = None  # decode, prefill correction factors
     measured_source: str = ""
+
+    @cached_property
+    def speed_shape(self) -> SpeedShape:
+        """What a token reads and computes: the same on every place, so computed once."""
+        return speed_shape(self.resolved.memory)
+
+    def memory_at(self, ctx: int, hw: dict[str, Any]) -> MemoryEstimate:
+        cpu = hw.get("cpu") or {}
+        return estimate_memory(
+            self.resolved.memory, ctx, isa=cpu.get("isa") or {}, cpu_arch=cpu.get("arch")
+        )
 
 
 def parse_params_b(text: str) -> tuple[float, float | None]:
@@ -110,15 +123,14 @@ def place_candidate(
     hw: dict[str, Any],
     cpu_params: SpeedParams,
     quality: Quality,
+    est: MemoryEstimate,
 ) -> Candidate | None:
-    """The option on this place, or None where the place cannot run it at all."""
+    """The option on this place, or None where the place cannot run it at all. ``est`` is
+    its llama.cpp CPU memory at the workload's context (``option.memory_at``)."""
     if not _runs_there(option, place):
         return None
-    assert w.ctx is not None and w.prompt_tokens is not None
-    cpu = hw.get("cpu") or {}
-    memory = option.resolved.memory
-    est = estimate_memory(memory, w.ctx, isa=cpu.get("isa") or {}, cpu_arch=cpu.get("arch"))
-    shape = speed_shape(memory)
+    assert w.prompt_tokens is not None
+    shape = option.speed_shape
     speed = workload_speed(shape, place.params, w.prompt_tokens)
     host, on_device, device = est.total_bytes, 0, place.label
     if place.backend == "openvino" and place.device == "CPU":

@@ -18,7 +18,7 @@ from sizer.models.resolve import resolve
 from sizer.paths import sizer_home
 from sizer.recommend.rank import Candidate
 from sizer.recommend.workload import Workload
-from sizer.speed import SpeedParams, speed_shape, workload_speed
+from sizer.speed import SpeedParams, SpeedShape, speed_shape, workload_speed
 
 VERIFY_PROMPT_MAX = 512
 VERIFY_GEN = 32
@@ -53,7 +53,8 @@ def verify_top(
     path, shape_only = model_file(c, say)
     assert w.prompt_tokens is not None
     prompt = min(w.prompt_tokens, VERIFY_PROMPT_MAX)
-    predicted = _predicted_at(c, w.prompt_tokens, prompt, params, path)
+    memory = resolve(str(path)).memory
+    predicted = _predicted_at(c, w.prompt_tokens, prompt, params, speed_shape(memory))
     device = c.device_kind
     measurement = Measurement(prompt_tokens=prompt, gen_tokens=VERIFY_GEN, max_reps=3, min_reps=3)
     request = BenchRequest(
@@ -83,7 +84,7 @@ def verify_top(
     from sizer.estimate import estimate_memory
 
     at_verify = estimate_memory(
-        resolve(str(path)).memory, measurement.ctx_for(0), isa=hw.cpu.isa, cpu_arch=hw.cpu.arch
+        memory, measurement.ctx_for(0), isa=hw.cpu.isa, cpu_arch=hw.cpu.arch
     ).total_bytes
     return {
         "model": str(path),
@@ -98,11 +99,10 @@ def verify_top(
 
 
 def _predicted_at(
-    c: Candidate, workload_prompt: int, prompt: int, params: SpeedParams, path: Path
+    c: Candidate, workload_prompt: int, prompt: int, params: SpeedParams, shape: SpeedShape
 ) -> dict[str, float]:
     """The candidate's figures carried from the workload's prompt to the verify prompt:
     same corrections (measured factors, GPU split), the model's own prompt dependence."""
-    shape = speed_shape(resolve(str(path)).memory)
     at_workload = workload_speed(shape, params, workload_prompt)
     here = workload_speed(shape, params, prompt)
     decode = c.speed.decode_tok_s / at_workload.decode_tok_s * here.decode_tok_s
