@@ -213,15 +213,13 @@ def recommend(
     catalog: list[ModelOption] | None = None,
 ) -> Ranking:
     """Rank every catalog model at the common quants and every local file, on every place."""
+    from sizer.calibrate import fingerprint, usable_run
+
     w = w.resolved()
-    runs = [
-        r
-        for r in records
-        if r.get("format") == "sizer.run"
-        and r.get("kind") != "tasks"
-        and r.get("status") == "ok"
-        and (r.get("config") or {}).get("threads") == cpu_params.threads
-    ]
+    # The same runs the calibration trusts: this machine's, steady, at these threads — a
+    # run measured on another machine says nothing about the one ranked here.
+    machine = fingerprint(hw)
+    runs = [r for r in records if usable_run(r, machine, cpu_params.threads)]
     local_opts = [local_option(r, runs, cpu_params) for r in local]
     on_disk = {(o.model_id, o.quant) for o in local_opts}
     catalog = catalog_options() if catalog is None else catalog
