@@ -40,3 +40,10 @@ def qwen_path() -> Path:
     from sizer.models import registry_models
 
     return registry_models.ensure("qwen2.5-coder-1.5b")
+
+
+@pytest.fixture(autouse=True)
+def _no_profile_corpus(monkeypatch):
+    """Tests see no profile corpus unless they set SIZER_PROFILES themselves: the repository's
+    profiles/ would otherwise change what recommend ranks as the corpus grows."""
+    monkeypatch.setenv("SIZER_PROFILES", "")

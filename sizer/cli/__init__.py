@@ -45,15 +45,20 @@ def _register() -> None:
     from sizer.cli import estimate as estimate_command
     from sizer.cli import models as models_command
     from sizer.cli import probe as probe_command
+    from sizer.cli import profile as profile_command
     from sizer.cli import recommend as recommend_command
+    from sizer.cli import report as report_command
     from sizer.cli import tasks as tasks_command
 
     app.command("recommend")(recommend_command.recommend_command)
     app.command("probe")(probe_command.probe_command)
     app.command("estimate")(estimate_command.estimate_command)
     app.command("bench")(bench_command.bench_command)
+    app.command("report")(report_command.report_command)
+    app.command("compare")(report_command.compare_command)
     app.add_typer(models_command.app, name="models")
     app.add_typer(tasks_command.app, name="tasks")
+    app.add_typer(profile_command.app, name="profile")
 
 
 _register()

@@ -1,0 +1,70 @@
+"""The result profile, format ``sizer.profile`` version 1: what one machine measured, in a
+form that can be shared (no identifying data) and checked mechanically (schema, checksum).
+
+A profile holds the hardware record, the software versions, speed runs (configuration, raw
+samples, summaries, peak memory), task scores, where the numbers came from (measured by
+sizer, or imported from another tool with its source) and a content checksum: the SHA-256
+of the canonical JSON of everything else, so a hand edit is caught by ``validate``.
+
+The JSON Schema is ``sizer/profiles/schema.json``; later versions migrate step-wise
+(``sizer.profiles.migrate``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+FORMAT = "sizer.profile"
+FORMAT_VERSION = 1
+MAX_PROFILE_BYTES = 5_000_000  # a profile is summaries and raw samples, not logs
+CHECKSUM_PREFIX = "sha256:"
+
+
+def canonical(data: Any) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def checksum(profile: dict[str, Any]) -> str:
+    body = {k: v for k, v in profile.items() if k != "checksum"}
+    return CHECKSUM_PREFIX + hashlib.sha256(canonical(body)).hexdigest()
+
+
+def sealed(profile: dict[str, Any]) -> dict[str, Any]:
+    """The profile with its checksum set (the last step of building one)."""
+    body = {k: v for k, v in profile.items() if k != "checksum"}
+    return {**body, "checksum": checksum(body)}
+
+
+def dumps(profile: dict[str, Any]) -> str:
+    return json.dumps(profile, indent=1, ensure_ascii=False) + "\n"
+
+
+def machine_label(profile: dict[str, Any]) -> str:
+    """A short human name for the profile's machine: CPU, cores, RAM, GPU."""
+    hw = profile.get("hardware") or {}
+    cpu = hw.get("cpu") or {}
+    parts = [str(cpu.get("brand") or "unknown CPU")]
+    if cpu.get("physical_cores"):
+        parts.append(f"{cpu['physical_cores']}C")
+    total = (hw.get("memory") or {}).get("total_bytes")
+    if total:
+        parts.append(f"{total / (1 << 30):.0f} GiB")
+    gpus = [a.get("name") for a in hw.get("accelerators") or [] if a.get("kind") == "gpu"]
+    return " ".join(parts) + (f" + {gpus[0]}" if gpus else "")
+
+
+def hardware_key(hw: dict[str, Any]) -> str:
+    """Same hardware for learning: the CPU model and its core count, and the first GPU. RAM
+    size and software versions are left out on purpose: a llama-bench import rarely states
+    them, and neither changes speed much once the model fits."""
+    cpu = hw.get("cpu") or {}
+    brand = " ".join(
+        str(cpu.get("brand") or "").lower().replace("(r)", "").replace("(tm)", "").split()
+    )
+    gpus = sorted(
+        str(a.get("name")) for a in hw.get("accelerators") or [] if a.get("kind") == "gpu"
+    )
+    key = [brand, cpu.get("physical_cores"), gpus[:1]]
+    return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:12]

@@ -1,0 +1,95 @@
+"""What reports and comparisons read: saved results or profiles, as profiles.
+
+Result files are grouped by machine and turned into profiles the way ``sizer profile
+export`` does (so a report of your own results shows exactly what you would share);
+profile files are validated and used as they are. Nothing is measured.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sizer.errors import InputError
+from sizer.profiles.format import machine_label
+
+
+@dataclass(frozen=True)
+class Source:
+    """One machine's measurements, with a name for charts."""
+
+    name: str
+    profile: dict[str, Any]
+
+
+def load_sources(paths: list[Path]) -> list[Source]:
+    profiles: list[dict[str, Any]] = []
+    for path in paths:
+        files = sorted(path.glob("*.json*")) if path.is_dir() else [path]
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder")
+        for file in files:
+            profiles.extend(_profiles_in(file))
+    if not profiles:
+        raise InputError("no results or profiles in " + ", ".join(map(str, paths)))
+    return _named(profiles)
+
+
+def _profiles_in(file: Path) -> list[dict[str, Any]]:
+    if file.suffix == ".jsonl":
+        return _from_results(file)
+    from sizer.profiles.validate import check_file
+
+    checked = check_file(file)
+    if checked.profile is None or not checked.ok:
+        raise InputError(str(checked.problems[0]))
+    return [checked.profile]
+
+
+def _from_results(file: Path) -> list[dict[str, Any]]:
+    from sizer.bench.results import load
+    from sizer.calibration_cache import fingerprint
+    from sizer.profiles.export import export
+
+    records = [r for r in load(file) if r.get("status") == "ok" and r.get("hardware")]
+    by_machine: dict[str, list[dict[str, Any]]] = {}
+    for rec in records:
+        by_machine.setdefault(fingerprint(rec["hardware"]), []).append(rec)
+    return [export(group) for group in by_machine.values()]
+
+
+def _named(profiles: list[dict[str, Any]]) -> list[Source]:
+    """Profiles of one machine (several result files) are merged; names are machine labels."""
+    merged: dict[str, dict[str, Any]] = {}
+    for profile in profiles:
+        key = json.dumps(profile["hardware"].get("cpu"), sort_keys=True) + json.dumps(
+            profile["hardware"].get("accelerators"), sort_keys=True
+        )
+        if key in merged:
+            merged[key]["runs"] = merged[key]["runs"] + profile["runs"]
+            merged[key]["task_scores"] = merged[key]["task_scores"] + profile["task_scores"]
+        else:
+            merged[key] = dict(profile)
+    return [Source(machine_label(p), p) for p in merged.values()]
+
+
+def model_name(model: dict[str, Any]) -> str:
+    name = model.get("catalog_id") or model.get("file_name") or "model"
+    if " " in name:  # an imported llama-bench model type names its own type
+        return name
+    file_type = model.get("file_type")
+    if model.get("catalog_id") and file_type:
+        name = f"{name} {file_type}"
+    return name + (" (shape-only)" if model.get("shape_only") else "")
+
+
+def backend_name(run: dict[str, Any]) -> str:
+    backend = run["backend"]
+    device = backend.get("device") or "CPU"
+    return f"{backend['name']} {device}"
+
+
+def median(run: dict[str, Any], metric: str) -> float | None:
+    return (run["metrics"].get(metric) or {}).get("median")
