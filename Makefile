@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test env models lint bench-bandwidth bench-sizes bench-memory bench-fidelity \
-	bench-speed clean
+	bench-speed bench-profiles profiles-import profile-here clean
 
 # Create the environment once; re-install only when pyproject.toml changes.
 # llama-cpp-python compiles from source the first time (~4-8 min on 2 cores); pip caches it.
@@ -31,6 +31,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check sizer kernels tests benchmarks
 
 test: $(STAMP) models lint
+	$(VENV)/bin/sizer profile validate profiles
 	$(PY) -m pytest -q
 
 # Kernel bandwidth vs what llama.cpp's decode actually reads (issue 2's ratio).
@@ -55,6 +56,22 @@ bench-fidelity: $(STAMP) models
 # $$SIZER_HOME/peers). About an hour the first time; reruns reuse the recorded runs.
 bench-speed: $(STAMP) models
 	$(PY) benchmarks/speed_prediction.py
+
+# Leave one machine out over the profile corpus: each machine's runs predicted from the rest
+# of profiles/, with and without the corpus (seconds; nothing is measured).
+bench-profiles: $(STAMP)
+	$(PY) benchmarks/profile_loo.py profiles
+
+# Rebuild profiles/ from the published llama-bench tables in profiles/sources/llama-bench/.
+profiles-import: $(STAMP)
+	for f in profiles/sources/llama-bench/*.json; do \
+		$(VENV)/bin/sizer profile import $$f --from llama-bench -o profiles/$$(basename $$f) || exit 1; \
+	done
+
+# Measure this machine (real and shape-only models, task suites; ~40 min) and export its
+# profile into profiles/.
+profile-here: $(STAMP) models
+	$(PY) benchmarks/profile_here.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

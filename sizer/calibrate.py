@@ -69,6 +69,9 @@ SLOW_TYPE_COST = 2.5
 # does about 30 GFLOP/s of f32 matmul in practice (double with AVX-512).
 DEFAULT_BANDWIDTH_PER_THREAD = 10e9
 DEFAULT_BANDWIDTH_CAP = 60e9
+# Where the record states the memory's theoretical bandwidth (an imported profile, the
+# hardware database), the cap is that x the share a read kernel typically reaches.
+THEORETICAL_BANDWIDTH_SHARE = 0.7
 DEFAULT_FLOPS_PER_THREAD = 30e9
 
 
@@ -138,7 +141,7 @@ def prior_params(hw: Hardware | dict[str, Any], threads: int) -> SpeedParams:
     if bandwidth and flops:
         source = f"kernels at {threads} thread(s) x fitted efficiency"
     else:
-        bandwidth = min(DEFAULT_BANDWIDTH_PER_THREAD * threads, DEFAULT_BANDWIDTH_CAP)
+        bandwidth = min(DEFAULT_BANDWIDTH_PER_THREAD * threads, _bandwidth_cap(hw))
         flops = DEFAULT_FLOPS_PER_THREAD * threads * (2 if _has_avx512(hw) else 1)
         source = "documented defaults (no kernel measurements: run 'sizer probe --measure')"
     e = KERNEL_EFFICIENCY
@@ -155,6 +158,13 @@ def prior_params(hw: Hardware | dict[str, Any], threads: int) -> SpeedParams:
         fast_types=fast_matmul_types(hw),
         slow_type_cost=SLOW_TYPE_COST,
     )
+
+
+def _bandwidth_cap(hw: dict[str, Any]) -> float:
+    theoretical = (hw.get("memory") or {}).get("theoretical_bandwidth_bytes_s")
+    if isinstance(theoretical, int | float) and theoretical > 0:
+        return theoretical * THEORETICAL_BANDWIDTH_SHARE
+    return DEFAULT_BANDWIDTH_CAP
 
 
 def fast_matmul_types(hw: Hardware | dict[str, Any]) -> tuple[str, ...]:

@@ -81,7 +81,7 @@ def test_json_output_is_complete_and_measured_quality_is_used():
     qwen = rows[("qwen2.5-coder-1.5b", "Q4_K_M", "llama.cpp")]
     # field F1 of the grammar-constrained extraction run, 44 items, from the fixture
     assert qwen["quality"]["value"] == pytest.approx(0.957, abs=0.001)
-    assert qwen["quality"]["source"] == "measured: 44 items"
+    assert qwen["quality"]["source"] == "measured: 44 items, results here"
     assert all(r["quality"]["value"] >= 0.9 for r in data["passing"])
     assert data["top"]["passes"] and data["speed_params"]["threads"] == 2
 

@@ -152,7 +152,7 @@ def test_measured_scores_prefer_the_larger_run_and_skip_shape_only_files():
     assert "sha:random" not in scores and "summarization" not in scores["sha:abc"]
     assert scores["catalog:m1 Q4_K_M"]["classification"] == (0.65, 48)
     q = measured_quality("classification", ["sha:abc"], scores)
-    assert q == Quality(0.65, "accuracy", "measured: 48 items") and q.measured
+    assert q == Quality(0.65, "accuracy", "measured: 48 items, results here") and q.measured
     assert measured_quality("chat", ["sha:abc"], scores) is None  # needs all four
     assert measured_quality("completion", ["sha:zzz"], scores) is None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -60,6 +61,7 @@ def estimate_command(
     offload = gpu_offload(resolved, estimate, hw)
     if offload:
         verdict += "\n" + offload
+    measured = measured_in_profiles(resolved)
     if as_json:
         record = {
             "model": resolved.label,
@@ -70,7 +72,39 @@ def estimate_command(
             "available_bytes": hw.memory.available_bytes,
             "verdict": verdict,
             "gpu_offload": offload,
+            "measured_in_profiles": [asdict(p) for p in measured],
         }
         typer.echo(json.dumps(record, indent=2))
     else:
         typer.echo(render_estimate(resolved, estimate, verdict))
+        for line in render_measured(measured):
+            typer.echo(line)
+
+
+MAX_MEASURED_LINES = 3
+
+
+def measured_in_profiles(resolved) -> list:
+    """What the profile corpus measured for this file or catalog model (peak RSS)."""
+    from sizer.profiles.corpus import load_corpus, measured_peaks
+
+    sha = None
+    if resolved.path is not None and resolved.spec is not None:
+        from sizer.bench.plan import model_identity
+
+        sha = model_identity(resolved)["header_sha256"]
+    catalog_id = resolved.entry.id if resolved.entry is not None else None
+    return measured_peaks(load_corpus(), sha, catalog_id, resolved.file_type)
+
+
+def render_measured(measured: list) -> list[str]:
+    from sizer.units import gib
+
+    lines = [
+        f"measured in profiles: peak RSS {gib(p.peak_rss_bytes)} on {p.machine} "
+        f"({p.backend}, context {p.n_ctx or '?'})"
+        for p in measured[:MAX_MEASURED_LINES]
+    ]
+    if len(measured) > MAX_MEASURED_LINES:
+        lines.append(f"  … and {len(measured) - MAX_MEASURED_LINES} more run(s) in the profiles")
+    return lines

@@ -48,7 +48,7 @@ def recommend_command(
         list[Path] | None,
         typer.Option(
             help="Result files or folders with measured runs and task scores "
-            "(default: results/ and profiles/)."
+            "(default: results/). Profiles come from profiles/ and $SIZER_HOME/profiles."
         ),
     ] = None,
     path: Annotated[
@@ -67,6 +67,7 @@ def recommend_command(
     """Rank every catalog model and local GGUF x quant x backend by fit, speed and quality."""
     from sizer.cli.render_recommend import render_ranking
     from sizer.errors import HardwareError
+    from sizer.profiles.corpus import task_records
     from sizer.recommend import recommend
     from sizer.recommend.candidates import catalog_options
     from sizer.recommend.workload import Workload, load_workload, merge
@@ -96,7 +97,9 @@ def recommend_command(
         hw, live = _machine(hardware)
         records = _records(results)
         options = catalog.result()
-    params = _cpu_params(hw, live, records, recalibrate)
+    corpus = _corpus()
+    records += task_records(corpus)
+    params = _cpu_params(hw, live, records, recalibrate, corpus)
     from sizer.recommend.machine import total_ram
 
     total = total_ram(hw)
@@ -131,7 +134,7 @@ def _records(paths: list[Path] | None) -> list[dict]:
     from sizer.errors import InputError
 
     if paths is None:
-        paths = [p for p in (DEFAULT_OUT.parent, Path("profiles")) if p.is_dir()]
+        paths = [p for p in (DEFAULT_OUT.parent,) if p.is_dir()]
     files = []
     for p in paths:
         if p.is_dir():
@@ -149,7 +152,15 @@ def _records(paths: list[Path] | None) -> list[dict]:
     return found
 
 
-def _cpu_params(hw, live, records, recalibrate: bool):
+def _corpus():
+    """The profiles in profiles/ and $SIZER_HOME/profiles ($SIZER_PROFILES instead, if set);
+    invalid ones are skipped here ('sizer profile validate' names their problems)."""
+    from sizer.profiles.corpus import load_corpus
+
+    return load_corpus()
+
+
+def _cpu_params(hw, live, records, recalibrate: bool, corpus=None):
     from sizer import calibration_cache
     from sizer.recommend.machine import cpu_params, threads_for
 
@@ -162,7 +173,8 @@ def _cpu_params(hw, live, records, recalibrate: bool):
         # and stdout stays clean JSON.
         typer.echo(f"calibrating: {message}", err=True)
 
-    return cpu_params(hw, threads, records, live=live, progress=say, fresh=recalibrate)
+    return cpu_params(hw, threads, records, live=live, progress=say, fresh=recalibrate,
+                      corpus=corpus)  # fmt: skip
 
 
 def _local(paths: list[Path] | None, hardware: Path | None):

@@ -68,3 +68,34 @@ def task_records(corpus: Corpus) -> list[dict[str, Any]]:
             out.append({**task, "format": "sizer.run", "kind": "tasks", "status": "ok",
                         "profile": profile["title"]})  # fmt: skip
     return out
+
+
+@dataclass(frozen=True)
+class MeasuredPeak:
+    machine: str
+    peak_rss_bytes: int
+    n_ctx: int | None
+    backend: str
+
+
+def measured_peaks(corpus: Corpus, header_sha: str | None, catalog_id: str | None,
+                   file_type: str | None) -> list[MeasuredPeak]:  # fmt: skip
+    """Peak memory the corpus measured for this file (same header hash) or this catalog
+    model at this quantisation, largest context first."""
+    found = []
+    for _, profile in corpus.profiles:
+        for run in profile["runs"]:
+            model, peak = run["model"], run.get("peak_rss_bytes")
+            same_file = header_sha is not None and model.get("header_sha256") == header_sha
+            same_model = catalog_id is not None and (
+                model.get("catalog_id"),
+                model.get("file_type"),
+            ) == (catalog_id, file_type)
+            if peak and (same_file or same_model):
+                config = run["config"]
+                n_ctx = config.get("n_ctx") or (config.get("depth", 0)
+                                                + config.get("prompt_tokens", 0)
+                                                + config.get("gen_tokens", 0)) or None  # fmt: skip
+                backend = f"{run['backend']['name']} {run['backend'].get('device') or 'CPU'}"
+                found.append(MeasuredPeak(machine_label(profile), peak, n_ctx, backend))
+    return sorted(found, key=lambda p: (-(p.n_ctx or 0), p.machine))

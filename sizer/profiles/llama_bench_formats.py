@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FORMATS = ("json", "jsonl", "csv", "md", "sql")
-UNITS = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
-COUNTS = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+UNITS: dict[str, float] = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
+COUNTS: dict[str, float] = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
 
 
 class FormatProblem(ValueError):
@@ -245,8 +245,8 @@ def _markdown_row(cells: dict[str, str], number: int, build: str | None) -> Benc
             n_depth=int(depth or 0),
             avg_ts=float(speed.group(1)),
             stddev_ts=float(speed.group(2)) if speed.group(2) else None,
-            size_bytes=_size(cells.get("size")),
-            n_params=_count(cells.get("params")),
+            size_bytes=_scaled(cells.get("size"), UNITS, "size"),
+            n_params=_scaled(cells.get("params"), COUNTS, "params"),
             backend=cells.get("backend") or None,
             threads=_int_or_none(cells.get("threads")),
             n_gpu_layers=_int_or_none(cells.get("ngl")),
@@ -259,19 +259,11 @@ def _markdown_row(cells: dict[str, str], number: int, build: str | None) -> Benc
         raise FormatProblem(f"line {number}: a value is not a number ({exc})") from None
 
 
-def _size(text: str | None) -> int | None:
+def _scaled(text: str | None, units: dict[str, float], what: str) -> int | None:
+    """``"3.56 GiB"`` with UNITS, ``"6.74 B"`` with COUNTS; None for an absent column."""
     if not text:
         return None
     value, _, unit = text.partition(" ")
-    if unit not in UNITS:
-        raise ValueError(f"size {text!r}")
-    return int(float(value) * UNITS[unit])
-
-
-def _count(text: str | None) -> int | None:
-    if not text:
-        return None
-    value, _, unit = text.partition(" ")
-    if unit not in COUNTS:
-        raise ValueError(f"params {text!r}")
-    return int(float(value) * COUNTS[unit])
+    if unit not in units:
+        raise ValueError(f"{what} {text!r}")
+    return int(float(value) * units[unit])

@@ -84,15 +84,23 @@ def cpu_params(
     calibrate_now: bool = True,
     fresh: bool = False,
     progress: Callable[[str], None] | None = None,
+    corpus=None,
 ) -> SpeedParams:
     """The CPU's speed figures, from the best source there is (see ``sizer.calibrate``).
-    ``live`` is this machine's ``Hardware`` (None for a --hardware record)."""
+    ``live`` is this machine's ``Hardware`` (None for a --hardware record). Without a
+    calibration of the machine itself, the profile ``corpus`` corrects the prior (a profile
+    of the same hardware: "measured"; of similar hardware: "calibrated"; see
+    ``sizer.profiles.learn``)."""
     params = calibration_cache.load_cached(hw, threads)
     if params is None and live is not None and calibrate_now:
         started = time.perf_counter()
         params = calibrate.run_calibration(live, threads, progress, fresh=fresh)
         if progress:
             progress(f"calibrated in {time.perf_counter() - started:.0f} s (cached for next time)")
+    if params is None and corpus is not None:
+        from sizer.profiles.learn import params_from_corpus
+
+        params = params_from_corpus(hw, threads, corpus)
     if params is None:
         params = calibrate.prior_params(hw, threads)
     runs = calibrate.observations(records, hw, threads)

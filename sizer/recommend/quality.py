@@ -129,12 +129,18 @@ def effective_params_b(total_b: float, active_b: float | None) -> float:
 # ---- measured scores ---------------------------------------------------------------------------
 
 
-def task_scores(records: Iterable[dict[str, Any]]) -> dict[str, dict[str, tuple[float, int]]]:
-    """Main-metric value and item count per model key and task, from task records. Model
-    keys: ``sha:<header hash>`` and, where the record names one, ``catalog:<id> <quant>``.
-    The larger run (full over quick) wins."""
-    found: dict[str, dict[str, tuple[float, int]]] = {}
+Scores = dict[str, dict[str, tuple[float, int, str]]]
+
+
+def task_scores(records: Iterable[dict[str, Any]]) -> Scores:
+    """Main-metric value, item count and where it was measured, per model key and task, from
+    task records (local results, or a profile's task scores: any machine's score of the same
+    file or the same catalog model and quant counts). Model keys: ``sha:<header hash>`` and,
+    where the record names one, ``catalog:<id> <quant>``. The larger run (full over quick)
+    wins."""
+    found: Scores = {}
     for rec in records:
+        where = f"profile '{rec['profile']}'" if rec.get("profile") else "results here"
         for key, task, value, n in _record_scores(rec):
             slot = found.setdefault(key, {})
             if (
@@ -142,7 +148,7 @@ def task_scores(records: Iterable[dict[str, Any]]) -> dict[str, dict[str, tuple[
                 or n > slot[task][1]
                 or (n == slot[task][1] and value > slot[task][0])
             ):
-                slot[task] = (value, n)  # the better extraction variant on equal n
+                slot[task] = (value, n, where)  # the better extraction variant on equal n
     return found
 
 
@@ -162,15 +168,13 @@ def _record_scores(rec: dict[str, Any]):
         yield key, task, float(scores[metric]), n
 
 
-def measured_quality(
-    task: str, keys: list[str], scores: dict[str, dict[str, tuple[float, int]]]
-) -> Quality | None:
+def measured_quality(task: str, keys: list[str], scores: Scores) -> Quality | None:
     for key in keys:
         by_task = scores.get(key) or {}
         if task == "chat" and all(t in by_task for t in SUITE_TASKS):
             value = statistics.mean(by_task[t][0] for t in SUITE_TASKS)
             return Quality(value, "mean of the four task metrics", "measured: task suites")
         if task in by_task:
-            value, n = by_task[task]
-            return Quality(value, MAIN_METRIC[task], f"measured: {n} items")
+            value, n, where = by_task[task]
+            return Quality(value, MAIN_METRIC[task], f"measured: {n} items, {where}")
     return None
