@@ -9,6 +9,9 @@ Runs (each resumable: a rerun skips what is already in results/profile-here/):
   Shape-only files get no task scores: their weights are random, so any score would be
   noise (sizer's quality figures ignore shape-only scores anyway).
 
+Runs spread wider than 10 % (CV; a machine busy with other work) are set aside into
+``speed.jsonl.unstable`` and measured again by the next invocation.
+
 Then ``sizer profile export results/profile-here -o profiles/<cpu>-<cores>c.json``.
 About 30-40 minutes on the project's 2-core machine.
 
@@ -23,6 +26,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sizer.bench.results import set_aside_unstable
+from sizer.calibrate import UNSTABLE_CV
 from sizer.models.registry_models import ensure
 from sizer.paths import sizer_home
 
@@ -47,6 +52,9 @@ def main() -> None:
     parser.add_argument("--out-dir", type=Path, default=Path("results/profile-here"))
     args = parser.parse_args()
     speed, tasks = args.out_dir / "speed.jsonl", args.out_dir / "tasks.jsonl"
+    moved = set_aside_unstable(speed, UNSTABLE_CV)
+    if moved:
+        print(f"{moved} unstable run(s) set aside; measuring them again", file=sys.stderr)
     gemma, qwen = str(ensure("gemma3-270m")), str(ensure("qwen2.5-coder-1.5b"))
     small, large = str(shape_only("llama3.2-3b")), str(shape_only("llama3.1-8b"))
     out = ["--out", str(speed)]

@@ -34,7 +34,7 @@ from typing import Any
 from sizer import calibrate
 from sizer.bench import BenchRequest, run_bench
 from sizer.bench.config import Measurement
-from sizer.bench.results import load
+from sizer.bench.results import load, set_aside_unstable
 from sizer.paths import sizer_home
 from sizer.probe import probe
 from sizer.speed import Observation, SpeedParams, fit_params, predict
@@ -58,30 +58,10 @@ UNSTABLE_CV = calibrate.UNSTABLE_CV  # a run spread wider than this is measured 
 PEERS = {"llmfit": "llmfit==1.1.17", "ggufit": "ggufit==0.3.0"}
 
 
-def set_aside_unstable(path: Path) -> int:
-    """Move runs disturbed by other work on the machine (CV above 10 %) to a side file, so
-    --resume measures them again; nothing is deleted."""
-    if not path.exists():
-        return 0
-    keep, unstable = [], []
-    for line in path.read_text().splitlines():
-        rec = json.loads(line)
-        metrics = rec.get("metrics") or {}
-        cvs = [(metrics.get(k) or {}).get("cv") or 0 for k in ("decode_tok_s", "prefill_tok_s")]
-        (unstable if max(cvs) > UNSTABLE_CV else keep).append(line)
-    if unstable:
-        with path.with_name(path.stem + "-unstable.jsonl").open("a") as side:
-            side.write("\n".join(unstable) + "\n")
-        partial = path.with_suffix(".partial")
-        partial.write_text("".join(line + "\n" for line in keep))
-        partial.replace(path)
-    return len(unstable)
-
-
 def measure(hw, out: Path) -> None:
     m = MATRIX
     for path in (out, out.with_name("speed-probes.jsonl")):
-        moved = set_aside_unstable(path)
+        moved = set_aside_unstable(path, UNSTABLE_CV)
         if moved:
             print(f"  {moved} unstable run(s) in {path.name} set aside, measuring again",
                   file=sys.stderr)  # fmt: skip

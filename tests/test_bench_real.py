@@ -167,9 +167,10 @@ def test_openvino_backend_runs_qwen_and_names_what_it_cannot_read(
     assert qwen["metrics"]["decode_tok_s"]["median"] > 0.5
     assert "openvino-genai" in qwen["versions"]
     # No repetition may hit GenAI's prefix cache (a cached 256-token prefill took 0.15 s
-    # here). A real one does 2 x params x tokens FLOPs; 200 GFLOP/s per CPU is beyond any
-    # core without AMX, so it cannot be faster than this bound.
+    # here, 3 TOP/s per CPU). A real one does 2 x params x tokens operations; OpenVINO runs
+    # them in int8 (measured here: 250 GOP/s per Zen 3 CPU on 2026-12-02, when a 200 GFLOP/s
+    # bound failed), and 800 GOP/s per CPU is beyond any core without AMX.
     flops = 2 * qwen["model"]["n_params"] * 256
-    fastest_possible = flops / (200e9 * (hw.cpu.logical_cpus or 1))
+    fastest_possible = flops / (800e9 * (hw.cpu.logical_cpus or 1))
     assert min(qwen["samples"]["ttft_s"]) > fastest_possible
     assert json.loads(out.read_text().splitlines()[-1])["key"] == qwen["key"]

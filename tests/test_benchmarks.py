@@ -51,17 +51,18 @@ def _speed_prediction():
     return speed_prediction
 
 
-def test_speed_prediction_sets_unstable_runs_aside_and_keeps_them(tmp_path):
-    sp = _speed_prediction()
+def test_unstable_runs_are_set_aside_and_kept(tmp_path):
+    from sizer.bench.results import set_aside_unstable
+
     steady = {"metrics": {"decode_tok_s": {"cv": 0.01}, "prefill_tok_s": {"cv": 0.02}}, "n": 1}
     noisy = {"metrics": {"decode_tok_s": {"cv": 0.4}, "prefill_tok_s": {"cv": 0.02}}, "n": 2}
     path = tmp_path / "speed-matrix.jsonl"
     path.write_text(json.dumps(steady) + "\n" + json.dumps(noisy) + "\n")
-    assert sp.set_aside_unstable(path) == 1
+    assert set_aside_unstable(path, 0.10) == 1
     assert [json.loads(x)["n"] for x in path.read_text().splitlines()] == [1]
-    side = tmp_path / "speed-matrix-unstable.jsonl"
+    side = tmp_path / "speed-matrix.jsonl.unstable"  # outside *.jsonl: exports skip it
     assert [json.loads(x)["n"] for x in side.read_text().splitlines()] == [2]
-    assert sp.set_aside_unstable(path) == 0
+    assert set_aside_unstable(path, 0.10) == 0
 
 
 def test_speed_prediction_summarises_absolute_errors():

@@ -187,3 +187,22 @@ def test_migrations_run_step_by_step(monkeypatch, profile):
 def test_text_round_trip(profile):
     assert check_text(dumps(profile), "p.json").ok
     assert json.loads(dumps(profile)) == profile
+
+
+@pytest.mark.slow
+def test_a_real_run_exported_here_leaks_nothing(gemma_path, tmp_path):
+    """End to end: sizer bench on this machine, then sizer profile export, as a user does."""
+    import subprocess
+    import sys
+
+    results = tmp_path / "results.jsonl"
+    tiny = ["--threads", "1", "--prompt-tokens", "16", "--gen-tokens", "4", "--reps", "1"]
+    bench = [sys.executable, "-m", "sizer", "bench", str(gemma_path), *tiny, "--out", str(results)]
+    subprocess.run(bench, check=True, capture_output=True, timeout=300)
+    out = tmp_path / "profile.json"
+    export_cmd = [sys.executable, "-m", "sizer", "profile", "export", str(results), "-o", str(out)]
+    subprocess.run(export_cmd, check=True, capture_output=True, timeout=120)
+    text = out.read_text()
+    assert str(gemma_path) in results.read_text()  # the raw result has the path...
+    assert leaks(text, identifying_strings() | {str(gemma_path.parent)}) == []  # ...not this
+    assert check_file(out).ok

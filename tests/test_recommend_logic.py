@@ -147,10 +147,10 @@ def test_measured_scores_prefer_the_larger_run_and_skip_shape_only_files():
         _task_record("summarization", "fact_coverage", 0.5, status="failed"),
     ]
     scores = task_scores(records)
-    assert scores["sha:abc"]["classification"] == (0.65, 48)
-    assert scores["sha:abc"]["extraction"] == (0.96, 44)
+    assert scores["sha:abc"]["classification"] == (0.65, 48, "results here")
+    assert scores["sha:abc"]["extraction"] == (0.96, 44, "results here")
     assert "sha:random" not in scores and "summarization" not in scores["sha:abc"]
-    assert scores["catalog:m1 Q4_K_M"]["classification"] == (0.65, 48)
+    assert scores["catalog:m1 Q4_K_M"]["classification"] == (0.65, 48, "results here")
     q = measured_quality("classification", ["sha:abc"], scores)
     assert q == Quality(0.65, "accuracy", "measured: 48 items, results here") and q.measured
     assert measured_quality("chat", ["sha:abc"], scores) is None  # needs all four

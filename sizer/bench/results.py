@@ -70,3 +70,25 @@ def _torn(line: str) -> bool:
 def finished_keys(path: Path) -> set[str]:
     """Keys of the runs that completed: ``--resume`` skips these and retries failures."""
     return {r["key"] for r in load(path) if r.get("status") == "ok"}
+
+
+def set_aside_unstable(path: Path, max_cv: float) -> int:
+    """Move runs disturbed by other work on the machine (decode or prefill CV above
+    ``max_cv``) to ``<name>.unstable`` beside ``path`` (out of ``*.jsonl`` globs), so
+    ``--resume`` measures them again; nothing is deleted. The number moved."""
+    if not path.exists():
+        return 0
+    keep, unstable = [], []
+    for line in path.read_text().splitlines():
+        if not line.strip():
+            continue
+        metrics = json.loads(line).get("metrics") or {}
+        cvs = [(metrics.get(k) or {}).get("cv") or 0 for k in ("decode_tok_s", "prefill_tok_s")]
+        (unstable if max(cvs) > max_cv else keep).append(line)
+    if unstable:
+        with path.with_name(path.name + ".unstable").open("a") as side:
+            side.write("\n".join(unstable) + "\n")
+        partial = path.with_suffix(".partial")
+        partial.write_text("".join(line + "\n" for line in keep))
+        partial.replace(path)
+    return len(unstable)

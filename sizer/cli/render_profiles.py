@@ -69,12 +69,14 @@ def render_show(profile: dict[str, Any], problems: list[str]) -> str:
     for run in profile["runs"]:
         lines.append(_run_line(run))
     if profile["task_scores"]:
-        lines += ["", f"{'model':<44} {'task':<14} {'n':>4}  scores"]
+        lines += ["", f"{'model':<44} {'task':<22} {'n':>4}  scores"]
     for task in profile["task_scores"]:
         scores = ", ".join(f"{k} {v:.3f}" for k, v in task["scores"].items()
                            if k != "n" and isinstance(v, int | float))  # fmt: skip
-        lines.append(f"{_model_name(task['model'])[:44]:<44} {task['suite']['id'][:14]:<14} "
-                     f"{task['suite']['n']:>4}  {scores}")  # fmt: skip
+        suite = task["suite"]
+        name = suite["id"] + (f" [{suite['variant']}]" if suite.get("variant") else "")
+        lines.append(f"{_model_name(task['model'])[:44]:<44} {name[:22]:<22} "
+                     f"{suite['n']:>4}  {scores or '(see the JSON)'}")  # fmt: skip
     lines += [f"problem: {p}" for p in problems]
     return "\n".join(lines)
 

@@ -114,7 +114,8 @@ def _facts_of(record: dict[str, Any]) -> dict[str, Any]:
         from sizer.recommend import identify
 
         try:
-            entry = identify(resolve(path))
+            resolved = resolve(path)
+            entry = _synthesized_from(resolved) or identify(resolved)
         except Exception:  # an unreadable file only loses its catalog id
             entry = None
         if entry is not None:
@@ -124,6 +125,17 @@ def _facts_of(record: dict[str, Any]) -> dict[str, Any]:
     if shape is not None:
         out["speed_shape"] = asdict(shape)
     return out
+
+
+def _synthesized_from(resolved):
+    """A shape-only file written by 'sizer models synth' carries its catalog id as its name:
+    several catalog models share a shape, so the name is what says which one it copies."""
+    from sizer.models.catalog import load_catalog
+
+    name = resolved.spec.name if resolved.spec is not None else None
+    if not resolved.shape_only or not name:
+        return None
+    return load_catalog().get(name.removesuffix(" (shape-only)").strip())
 
 
 def _model(record: dict[str, Any], models: dict[str, dict[str, Any]]) -> dict[str, Any]:

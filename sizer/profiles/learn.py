@@ -71,8 +71,7 @@ def _corpus_run(run: dict[str, Any], hw: dict[str, Any], profile: dict[str, Any]
         return None
     if shape is None or config.get("kv_type", "f16") != "f16":
         return None
-    decode = (metrics.get("decode_tok_s") or {}).get("median")
-    prefill = (metrics.get("prefill_tok_s") or {}).get("median")
+    decode, prefill = _steady(metrics, "decode_tok_s"), _steady(metrics, "prefill_tok_s")
     if not decode and not prefill:
         return None
     fields = {k: v for k, v in shape.items() if k != "source"}
@@ -88,6 +87,14 @@ def _corpus_run(run: dict[str, Any], hw: dict[str, Any], profile: dict[str, Any]
         prefill_tok_s=prefill,
         model=run["model"].get("catalog_id") or run["model"]["file_name"],
     )
+
+
+def _steady(metrics: dict[str, Any], name: str) -> float | None:
+    """The median, unless the run was disturbed (CV above the calibration's limit)."""
+    from sizer.calibrate import UNSTABLE_CV
+
+    stats = metrics.get(name) or {}
+    return None if (stats.get("cv") or 0.0) > UNSTABLE_CV else stats.get("median")
 
 
 def prior_for(hw: dict[str, Any], threads: int) -> SpeedParams:

@@ -46,8 +46,9 @@ def _figure(rows: int, ncols: int = 1, min_height: float = 3.5) -> tuple[Figure,
     return fig, axes[0]
 
 
-def _machines(sources: list[Source]) -> str:
-    names = [s.name for s in sources]
+def _machines(names) -> str:
+    """The machines a chart draws from: named when one, counted when several."""
+    names = sorted(set(names))
     return names[0] if len(names) == 1 else f"{len(names)} machines"
 
 
@@ -80,8 +81,13 @@ def quality_vs_speed(sources: list[Source]) -> Figure | None:
         mine = [p for p in points if p[0] == task]
         for _, label, speed, quality in mine:
             ax.scatter(speed, quality, s=28)
-            ax.annotate(_label(label), (speed, quality), fontsize=7, xytext=(3, 3),
+            ax.annotate(_label(label, 40), (speed, quality), fontsize=7, xytext=(3, 3),
                         textcoords="offset points")  # fmt: skip
+        ax.set_ylim(0, 1.05)  # every task metric is a fraction: the same scale for all
+        if mine:
+            _log_scale(ax, "x")
+            speeds = [s for _, _, s, _ in mine]
+            ax.set_xlim(min(speeds) / 1.6, max(speeds) * 2.5)  # room for the labels
         front = pareto([(s, q) for _, _, s, q in mine])
         if len(front) > 1:
             ax.plot(*zip(*front, strict=True), "--", color="grey", lw=1, label="Pareto front")
@@ -92,14 +98,16 @@ def quality_vs_speed(sources: list[Source]) -> Figure | None:
         ax.grid(alpha=0.3)
         if not mine:
             ax.text(0.5, 0.5, "no task scores", ha="center", transform=ax.transAxes)
-    fig.suptitle(f"Task quality vs decode speed — {_machines(sources)}", fontsize=11)
+    scored = [s.name for s in sources if s.profile["task_scores"]]
+    fig.suptitle(f"Task quality vs decode speed — {_machines(scored)}", fontsize=11)
     fig.tight_layout()
     return fig
 
 
 def _quality_points(sources: list[Source]) -> list[tuple[str, str, float, float]]:
     points = []
-    for source in sources:
+    scored = [s for s in sources if s.profile["task_scores"]]
+    for source in scored:
         speeds = _best_decode(source)
         for task in source.profile["task_scores"]:
             kind = task["suite"]["task"]
@@ -108,7 +116,7 @@ def _quality_points(sources: list[Source]) -> list[tuple[str, str, float, float]
             if kind in TASKS and isinstance(value, int | float) and name in speeds:
                 variant = task["suite"].get("variant")
                 label = name + (f" [{variant}]" if variant else "")
-                if len(sources) > 1:
+                if len(scored) > 1:
                     label += f" @ {source.name}"
                 points.append((kind, label, speeds[name], float(value)))
     return points
@@ -130,11 +138,14 @@ def latency_percentiles(sources: list[Source]) -> Figure | None:
         for run in _cpu_runs(source):
             ttft, itl = run["metrics"].get("ttft_s") or {}, run["metrics"].get("itl_s") or {}
             if ttft.get("median") and itl.get("p50"):
-                threads = run["config"]["threads"]
-                label = f"{model_name(run['model'])}, {backend_name(run)}, {threads} thr"
-                if len(sources) > 1:
-                    label += f" @ {source.name}"
-                rows.append((label, ttft, itl))
+                config = run["config"]
+                where = f"{config['threads']} thr, p{config.get('prompt_tokens', '?')}"
+                label = f"{model_name(run['model'])}, {backend_name(run)}, {where}"
+                rows.append((source.name, label, ttft, itl))
+    used = {r[0] for r in rows}
+    if len(used) > 1:
+        rows = [(m, f"{label} @ {m}", t, i) for m, label, t, i in rows]
+    rows = [r[1:] for r in rows]
     if not rows:
         return None
     fig, (left, right) = _figure(len(rows) * 2, 2)
@@ -146,13 +157,13 @@ def latency_percentiles(sources: list[Source]) -> Figure | None:
                    label=key)  # fmt: skip
     left.set_yticks(list(ys), [_label(r[0]) for r in rows], fontsize=7)
     right.set_yticks(list(ys), [""] * len(rows))
-    left.set_xlabel("time to first token, s (prompt as configured)")
+    left.set_xlabel("time to first token, s (pN: an N-token prompt)")
     right.set_xlabel("inter-token latency, ms")
     for ax in (left, right):
         ax.legend(fontsize=7)
         ax.grid(axis="x", alpha=0.3)
         ax.invert_yaxis()
-    fig.suptitle(f"TTFT and inter-token latency percentiles (depth 0) — {_machines(sources)}",
+    fig.suptitle(f"TTFT and inter-token latency percentiles (depth 0) — {_machines(used)}",
                  fontsize=11)  # fmt: skip
     fig.tight_layout()
     return fig
@@ -163,7 +174,8 @@ def latency_percentiles(sources: list[Source]) -> Figure | None:
 
 def memory_vs_available(sources: list[Source]) -> Figure | None:
     rows = []
-    for source in sources:
+    measured = [s for s in sources if any(r.get("peak_rss_bytes") for r in s.profile["runs"])]
+    for source in measured:
         ram = (source.profile["hardware"].get("memory") or {}).get("total_bytes")
         peaks: dict[str, float] = {}
         for run in source.profile["runs"]:
@@ -172,7 +184,7 @@ def memory_vs_available(sources: list[Source]) -> Figure | None:
                 name = f"{model_name(run['model'])}, {backend_name(run)}"
                 peaks[name] = max(peaks.get(name, 0), peak / (1 << 30))
         rows += [
-            (n + (f" @ {source.name}" if len(sources) > 1 else ""), p, ram)
+            (n + (f" @ {source.name}" if len(measured) > 1 else ""), p, ram)
             for n, p in peaks.items()
         ]
     if not rows:
@@ -190,7 +202,8 @@ def memory_vs_available(sources: list[Source]) -> Figure | None:
     ax.invert_yaxis()
     ax.legend(fontsize=7)
     ax.grid(axis="x", alpha=0.3)
-    ax.set_title(f"Memory needed (peak RSS, largest run) vs available — {_machines(sources)}",
+    ax.set_title(f"Memory needed (peak RSS, largest run) vs available — "
+                 f"{_machines(s.name for s in measured)}",
                  fontsize=11)  # fmt: skip
     fig.tight_layout()
     return fig
@@ -200,18 +213,23 @@ def memory_vs_available(sources: list[Source]) -> Figure | None:
 
 
 def _lines(sources: list[Source], x_of: Callable[[dict[str, Any]], int], keep, metrics):
-    series: dict[str, dict[str, dict[int, float]]] = {m: {} for m in metrics}
+    """Per metric, per series (model and backend, and machine when several have one): the
+    points {x: median}; series of one point are dropped."""
+    found: dict[str, dict[tuple[str, str], dict[int, float]]] = {m: {} for m in metrics}
     for source in sources:
         for run in source.profile["runs"]:
             if not keep(run):
                 continue
             name = f"{model_name(run['model'])}, {backend_name(run)}"
-            name += f" @ {source.name}" if len(sources) > 1 else ""
             for metric in metrics:
                 value = median(run, metric)
                 if value:
-                    series[metric].setdefault(name, {})[x_of(run)] = value
-    return {m: {n: pts for n, pts in s.items() if len(pts) > 1} for m, s in series.items()}
+                    found[metric].setdefault((source.name, name), {})[x_of(run)] = value
+    kept = {m: {k: pts for k, pts in s.items() if len(pts) > 1} for m, s in found.items()}
+    machines = {machine for s in kept.values() for machine, _ in s}
+    series = {m: {(f"{n} @ {machine}" if len(machines) > 1 else n): pts
+                  for (machine, n), pts in s.items()} for m, s in kept.items()}  # fmt: skip
+    return series, machines
 
 
 def _line_figure(series, xlabel: str, title: str) -> Figure | None:
@@ -250,12 +268,12 @@ def decode_vs_depth(sources: list[Source]) -> Figure | None:
         return any(run["config"]["threads"] == top[id(s)] and run in s.profile["runs"]
                    for s in sources)  # fmt: skip
 
-    series = _lines(sources, lambda r: r["config"].get("depth", 0), keep,
-                    ("decode_tok_s", "prefill_tok_s"))  # fmt: skip
+    series, used = _lines(sources, lambda r: r["config"].get("depth", 0), keep,
+                          ("decode_tok_s", "prefill_tok_s"))  # fmt: skip
     return _line_figure(
         series,
         "KV cache depth, tokens",
-        f"Speed vs context depth (most threads measured) — {_machines(sources)}",
+        f"Speed vs context depth (most threads measured) — {_machines(used)}",
     )
 
 
@@ -264,20 +282,20 @@ def _max_threads(source: Source) -> int:
 
 
 def thread_scaling(sources: list[Source]) -> Figure | None:
-    series = _lines(
+    series, used = _lines(
         sources,
         lambda r: r["config"]["threads"],
         lambda r: r["config"].get("depth", 0) == 0,
         ("decode_tok_s", "prefill_tok_s"),
     )
-    return _line_figure(series, "threads", f"Thread scaling (depth 0) — {_machines(sources)}")
+    return _line_figure(series, "threads", f"Thread scaling (depth 0) — {_machines(used)}")
 
 
 # ---- 6. llama.cpp vs OpenVINO -------------------------------------------------------------
 
 
 def backends(sources: list[Source]) -> Figure | None:
-    pairs = []
+    pairs, used = [], set()
     for source in sources:
         by_key: dict[tuple, dict[str, dict[str, Any]]] = {}
         for run in _cpu_runs(source):
@@ -286,6 +304,7 @@ def backends(sources: list[Source]) -> Figure | None:
         for (name, threads), runs in by_key.items():
             if {"llama.cpp", "openvino"} <= runs.keys():
                 pairs.append((f"{name}, {threads} thr", runs["llama.cpp"], runs["openvino"]))
+                used.add(source.name)
     if not pairs:
         return None
     fig, axes = _figure(len(pairs) * 2, 2)
@@ -301,7 +320,7 @@ def backends(sources: list[Source]) -> Figure | None:
         ax.invert_yaxis()
         ax.grid(axis="x", alpha=0.3)
         ax.legend(fontsize=7)
-    fig.suptitle(f"llama.cpp vs OpenVINO on the CPU (depth 0) — {_machines(sources)}", fontsize=11)
+    fig.suptitle(f"llama.cpp vs OpenVINO on the CPU (depth 0) — {_machines(used)}", fontsize=11)
     fig.tight_layout()
     return fig
 

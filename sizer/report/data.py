@@ -27,22 +27,27 @@ class Source:
 def load_sources(paths: list[Path]) -> list[Source]:
     profiles: list[dict[str, Any]] = []
     for path in paths:
-        files = sorted(path.glob("*.json*")) if path.is_dir() else [path]
         if not path.exists():
             raise InputError(f"{path}: no such file or folder")
+        named = not path.is_dir()
+        files = sorted(path.glob("*.json*")) if path.is_dir() else [path]
         for file in files:
-            profiles.extend(_profiles_in(file))
+            profiles.extend(_profiles_in(file, named))
     if not profiles:
         raise InputError("no results or profiles in " + ", ".join(map(str, paths)))
     return _named(profiles)
 
 
-def _profiles_in(file: Path) -> list[dict[str, Any]]:
+def _profiles_in(file: Path, named: bool) -> list[dict[str, Any]]:
+    """A folder's other JSON files (benchmark summaries in results/) are passed over; a
+    file named on the command line must be results or a valid profile."""
     if file.suffix == ".jsonl":
         return _from_results(file)
     from sizer.profiles.validate import check_file
 
     checked = check_file(file)
+    if checked.profile is None and not named and checked.problems[0].field == "format":
+        return []
     if checked.profile is None or not checked.ok:
         raise InputError(str(checked.problems[0]))
     return [checked.profile]

@@ -1,0 +1,122 @@
+"""Learning from the corpus: same hardware -> measured, agreeing similar hardware ->
+calibrated, else the prior; corrections scale predictions exactly; recommend consults it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sizer.profiles.corpus import Corpus, load_corpus, task_records
+from sizer.profiles.learn import (
+    Correction,
+    agreed,
+    corpus_runs,
+    corrected,
+    correction,
+    params_from_corpus,
+    prior_for,
+    ratios,
+)
+from sizer.speed import SpeedShape, predict
+
+PROFILES = Path(__file__).parents[1] / "profiles"
+FIXTURES = Path(__file__).parent / "fixtures"
+SHAPE = SpeedShape(
+    n_layers=32,
+    decode_weight_bytes=4_000_000_000,
+    matmul_params=7_000_000_000,
+    attn_macs_per_position=32 * 8192,
+    matmul_params_by_type={"Q4_K": 7_000_000_000},
+)
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Corpus:
+    return load_corpus([PROFILES])
+
+
+def hw(brand: str, cores: int, arch: str = "x86_64", avx512: bool = False) -> dict:
+    return {"cpu": {"brand": brand, "physical_cores": cores, "logical_cpus": cores, "arch": arch,
+                    "isa": {"avx2": arch == "x86_64", "avx512f": avx512}},
+            "memory": {"total_bytes": 32 << 30}, "accelerators": []}  # fmt: skip
+
+
+def test_a_correction_scales_predictions_exactly():
+    prior = prior_for(hw("Intel Core i7-1265U", 10), 4)
+    fixed = corrected(prior, Correction(1.5, 0.5, "calibrated", "test"))
+    before, after = predict(SHAPE, prior, depth=1024), predict(SHAPE, fixed, depth=1024)
+    assert after.decode_tok_s == pytest.approx(1.5 * before.decode_tok_s)
+    assert after.prefill_tok_s == pytest.approx(0.5 * before.prefill_tok_s)
+    assert fixed.confidence == "calibrated" and "decode x1.50" in fixed.source
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [([1.2, 1.4], 1.3), ([0.5, 1.5], None), ([1.1], None), ([None, 1.0, 1.2, 1.1], 1.1)],
+)
+def test_similar_machines_must_agree(values, expected):
+    assert agreed(values) == (pytest.approx(expected) if expected else None)
+
+
+def test_same_hardware_makes_it_measured(corpus):
+    runs = corpus_runs(corpus)
+    m2 = next(r for r in runs if "M2 Max" in r.label)
+    fix = correction(m2.hardware, runs)
+    assert fix.confidence == "measured" and "profile of this hardware" in fix.basis
+    params = params_from_corpus(m2.hardware, m2.threads, corpus)
+    got = predict(m2.shape, params, depth=m2.depth, prompt=m2.prompt).decode_tok_s
+    mine = [ratios(r)[0] for r in runs if r.machine == m2.machine and r.decode_tok_s]
+    assert got / predict(m2.shape, prior_for(m2.hardware, m2.threads)).decode_tok_s == (
+        pytest.approx(sorted(mine)[len(mine) // 2]))  # fmt: skip
+
+
+def test_unknown_hardware_with_agreeing_neighbours_is_calibrated_or_left_alone(corpus):
+    runs = corpus_runs(corpus)
+    fix = correction(hw("Intel Core i5-1335U", 10), runs)
+    assert fix is None or fix.confidence == "calibrated"
+    assert correction(hw("RISC-V Thing", 4, arch="riscv64"), runs) is None
+    assert correction(hw("Anything", 4), []) is None
+
+
+def test_task_scores_from_profiles_become_quality_figures(corpus):
+    from sizer.recommend.quality import measured_quality, task_scores
+
+    scores = task_scores(task_records(corpus))
+    quality = measured_quality("classification", ["catalog:qwen2.5-coder-1.5b Q4_K_M"], scores)
+    assert quality is not None and quality.measured
+    assert "items, profile '" in quality.source
+
+
+def test_recommend_for_another_machine_uses_the_corpus(monkeypatch, tmp_path):
+    from sizer.cli import app
+
+    record = json.loads((FIXTURES / "recommend" / "this-machine.json").read_text())
+    record["cpu"]["brand"] = "Apple M2 Max"
+    record["cpu"]["physical_cores"] = record["cpu"]["logical_cpus"] = 12
+    record["cpu"]["arch"] = "aarch64"
+    record["measurements"] = []
+    target = tmp_path / "m2.json"
+    target.write_text(json.dumps(record))
+    monkeypatch.setenv("SIZER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SIZER_PROFILES", str(PROFILES))
+    result = CliRunner().invoke(app, ["recommend", "--hardware", str(target), "--json"])
+    assert result.exit_code == 0, result.output
+    cpu = json.loads(result.output)["speed_params"]
+    assert cpu["confidence"] == "measured" and "profile of this hardware" in cpu["source"]
+
+
+def test_estimate_shows_the_peak_memory_profiles_measured(monkeypatch):
+    from sizer.cli import app
+
+    monkeypatch.setenv("SIZER_PROFILES", str(FIXTURES / "profiles"))
+    args = ["estimate", "qwen2.5-coder-1.5b", "--quant", "Q4_K_M", "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    measured = json.loads(result.output)["measured_in_profiles"]
+    assert measured and all(m["peak_rss_bytes"] > 1e9 for m in measured)
+    assert measured[0]["n_ctx"] >= measured[-1]["n_ctx"]
+    text = CliRunner().invoke(app, args[:-1]).output
+    assert "measured in profiles: peak RSS" in text
