@@ -1,0 +1,64 @@
+"""One answer per distinct hardware configuration of a fleet: the model ``sizer recommend``
+would pick there for the workload (the same ranking, with the CPU's figures from the
+hardware database's prior corrected by the profile corpus), its size tier, and — when
+nothing passes — whether memory or speed stands in the way.
+
+Identical configurations (same CPU entry, RAM rounded to the GiB, same GPU) are assessed
+once: a 50,000-row inventory has a few hundred of them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sizer.recommend.rank import Ranking, Verdict, unmet
+from sizer.recommend.workload import Workload
+
+# (upper bound in billions of parameters, tier name), smallest first
+TIERS = ((1.0, "<1B"), (2.5, "1-2B"), (5.0, "3-4B"), (10.0, "7-9B"), (20.0, "12-14B"),
+         (40.0, "24-32B"), (math.inf, "70B+"))  # fmt: skip
+NO_TIER = "none"
+
+
+@dataclass(frozen=True)
+class Config:
+    cpu_id: str
+    ram_gib: int
+    gpu_id: str | None = None
+    vram_gib: int | None = None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    top: Verdict | None
+    tier: str
+    blocked_by: str | None  # when nothing passes: "memory", "decode floor", "TTFT limit", ...
+    confidence: str  # of the CPU figures: measured / calibrated / estimated
+    ranking: Ranking
+
+
+def tier_of(params_b: float) -> str:
+    return next(name for limit, name in TIERS if params_b < limit)
+
+
+def assess(hw: dict[str, Any], w: Workload, corpus, catalog) -> Assessment:
+    from sizer.profiles.learn import params_from_corpus
+    from sizer.recommend import recommend
+    from sizer.recommend.machine import threads_for, total_ram
+
+    params = params_from_corpus(hw, threads_for(hw), corpus)
+    total = total_ram(hw)
+    budget = total - w.headroom_bytes(total)
+    ranking = recommend(w, hw, params, budget_bytes=budget, catalog=catalog)
+    top = ranking.top
+    if top is not None:
+        return Assessment(top, tier_of(top.candidate.params_b), None, params.confidence, ranking)
+    return Assessment(None, NO_TIER, _main_obstacle(ranking), params.confidence, ranking)
+
+
+def _main_obstacle(ranking: Ranking) -> str:
+    """The floor that rules out the most candidates ("memory" when no model fits)."""
+    reasons = unmet(ranking)
+    return reasons[0].split(":")[0] if reasons else "no candidate"

@@ -1,0 +1,95 @@
+"""The hardware database (``sizer/fleet/data/*.json``: data with a source per entry) and
+matching the messy CPU and GPU strings inventories contain against it.
+
+Matching is by *signature*: the distinguishing tokens of an entry's model name (``i5-1145g7``;
+``ultra 7 155h``; ``ryzen 7 pro 7840u``; ``apple m2 pro``) must all appear in the normalised
+inventory string; among the entries that match, the most specific (largest signature) wins,
+so "Apple M2 Pro" is the Pro and "AMD Ryzen 7 PRO 7840U" the PRO part where both are listed.
+A string no entry matches, or that two equally specific entries match, is reported — never
+guessed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+# Words that never distinguish one part from another
+GENERIC = {"intel", "amd", "apple", "qualcomm", "nvidia", "core", "processor", "cpu", "with",
+           "graphics", "radeon", "gen", "mobile", "geforce", "gpu", "laptop", "generation",
+           "snapdragon", "oryon", "w", "the", "and", "of"}  # fmt: skip
+NOISE = re.compile(r"\((?:r|tm|c)\)|[®™]|@\s*[\d.]+\s*ghz|\b\d+(?:st|nd|rd|th)\s+gen\b", re.I)
+
+
+def normalise(text: str) -> list[str]:
+    """Lower-case tokens with the usual noise removed and model numbers in one form:
+    ``Intel(R) Core(TM) i5 1145G7 @ 2.60GHz`` -> ``[i5-1145g7]``; ``X1E78100`` ->
+    ``x1e-78-100``; ``Ryzen AI Max+ 395`` -> ``ryzen ai max+ 395``."""
+    text = NOISE.sub(" ", text.lower())
+    text = re.sub(r"\bi([3579])[\s-]+(\d{4,5}[a-z]{0,2}\d?)\b", r"i\1-\2", text)
+    text = re.sub(r"\b(x1[ep])-?(\d{2})-?(\d{3})\b", r"\1-\2-\3", text)
+    text = re.sub(r"[,;/()\[\]]|\s-\s", " ", text)
+    return [t for t in text.split() if t and t not in GENERIC]
+
+
+def signature(model: str) -> frozenset[str]:
+    return frozenset(normalise(model))
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str  # "cpus" or "gpus"
+    id: str
+    vendor: str
+    model: str
+    data: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return f"{self.vendor} {self.model}"
+
+
+@dataclass(frozen=True)
+class Match:
+    entry: Entry | None
+    problem: str | None  # why there is no entry: unknown, or ambiguous
+
+
+@cache
+def load(kind: str) -> tuple[Entry, ...]:
+    text = resources.files("sizer.fleet").joinpath("data", f"{kind}.json").read_text()
+    return entries_from(json.loads(text), kind)
+
+
+def entries_from(data: dict[str, Any], kind: str) -> tuple[Entry, ...]:
+    if data.get("format") != "sizer.hardware-db" or data.get("kind") != kind:
+        raise ValueError(f"not a sizer hardware database of {kind}")
+    return tuple(Entry(kind, e["id"], e["vendor"], e["model"], e) for e in data["entries"])
+
+
+def match(text: str, entries: tuple[Entry, ...]) -> Match:
+    tokens = set(normalise(text))
+    if not tokens:
+        return Match(None, f"no model name in {text.strip()!r}")
+    found = [(len(sig), e) for e in entries if (sig := _signature(e)) and sig <= tokens]
+    if not found:
+        return Match(None, f"not in the hardware database: {text.strip()!r}")
+    found.sort(key=lambda pair: -pair[0])
+    best = [e for size, e in found if size == found[0][0]]
+    if len({e.id for e in best}) > 1:
+        names = ", ".join(sorted(e.name for e in best))
+        return Match(None, f"ambiguous: {text.strip()!r} matches {names}")
+    return Match(best[0], None)
+
+
+@cache
+def _signature_cached(kind: str, entry_id: str, model: str) -> frozenset[str]:
+    return signature(model)
+
+
+def _signature(entry: Entry) -> frozenset[str]:
+    return _signature_cached(entry.kind, entry.id, entry.model)

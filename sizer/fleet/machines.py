@@ -1,0 +1,106 @@
+"""A machine the fleet knows only from its inventory row: a ``sizer.hardware`` record built
+from the hardware database's entries (CPU and GPU) and the installed RAM, in the shape
+``sizer recommend`` ranks for — the same ranking, never a second copy of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sizer.fleet.hwdb import Entry
+
+X86_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl",
+             "avx512dq", "avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile", "amx_int8",
+             "amx_bf16")  # fmt: skip
+# database ISA names that stand for several probe flags; any other name is the flag itself
+ISA_FLAGS = {
+    "avx2": ("sse4_2", "avx", "avx2"),
+    "avx512f": ("avx512f", "avx512bw", "avx512vl", "avx512dq"),
+    "amx": ("amx_tile", "amx_int8", "amx_bf16"),
+}
+ARM_VENDORS = ("Apple", "Qualcomm")
+
+
+def hardware_record(cpu: Entry, ram_bytes: int, gpu: Entry | None = None,
+                    vram_bytes: int | None = None) -> dict[str, Any]:  # fmt: skip
+    data = cpu.data
+    arch = "aarch64" if cpu.vendor in ARM_VENDORS else "x86_64"
+    accelerators = _integrated(cpu, ram_bytes)
+    if gpu is not None:
+        vram = vram_bytes or int((gpu.data.get("vram_gb") or 0) * (1 << 30)) or None
+        accelerators.append(
+            {
+                "kind": "gpu",
+                "vendor": gpu.vendor,
+                "name": gpu.model,
+                "integrated": False,
+                "memory_total_bytes": vram,
+                "memory_shared_with_ram": False,
+                "source": "hardware database",
+            }
+        )
+    bandwidth = (data.get("memory") or {}).get("max_bandwidth_gbs")
+    return {
+        "format": "sizer.hardware",
+        "format_version": 1,
+        "os": {"machine": arch},
+        "cpu": {
+            "brand": cpu.name,
+            "vendor": cpu.vendor,
+            "arch": arch,
+            "sockets": 1,
+            "physical_cores": _physical(data),
+            "logical_cpus": data.get("threads") or _physical(data),
+            "hybrid": bool(data.get("e_cores")),
+            "core_groups": _core_groups(data),
+            "max_freq_mhz": (data.get("max_ghz") or 0) * 1000 or None,
+            "isa": _isa(data.get("isa") or [], arch),
+        },
+        "memory": {
+            "total_bytes": ram_bytes,
+            "unified_with_gpu": arch == "aarch64" or any(a.get("integrated") for a in accelerators),
+            "theoretical_bandwidth_bytes_s": bandwidth * 1e9 if bandwidth else None,
+        },
+        "accelerators": accelerators,
+        "openvino": {"available": arch == "x86_64"},
+        "llama_cpp": {"installed": True, "version": None},
+        "measurements": [],
+        "source": f"hardware database: {cpu.id}" + (f" + {gpu.id}" if gpu else ""),
+    }
+
+
+def _physical(data: dict[str, Any]) -> int:
+    return (data.get("p_cores") or 0) + (data.get("e_cores") or 0) or 1
+
+
+def _core_groups(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """P and E groups on hybrid CPUs (llama.cpp's threads go to the P-cores), else one."""
+    p, e = data.get("p_cores") or 0, data.get("e_cores") or 0
+    threads = data.get("threads") or p + e
+    if not e:
+        return [{"kind": "all", "physical_cores": p, "logical_cpus": threads}]
+    return [{"kind": "P", "physical_cores": p, "logical_cpus": max(p, threads - e)},
+            {"kind": "E", "physical_cores": e, "logical_cpus": e}]  # fmt: skip
+
+
+def _isa(names: list[str], arch: str) -> dict[str, bool]:
+    flags = dict.fromkeys(X86_FLAGS, False) if arch == "x86_64" else {}
+    for name in names:
+        for flag in ISA_FLAGS.get(name, (name,)):
+            flags[flag] = True
+    return flags
+
+
+def _integrated(cpu: Entry, ram_bytes: int) -> list[dict[str, Any]]:
+    """The iGPU and NPU, as the probe would list them (sharing system RAM)."""
+    out = []
+    igpu, npu = cpu.data.get("igpu"), cpu.data.get("npu")
+    if igpu:
+        name = f"{cpu.model} GPU" if cpu.vendor == "Apple" else str(igpu.get("name"))
+        out.append({"kind": "gpu", "vendor": cpu.vendor, "name": name, "integrated": True,
+                    "memory_total_bytes": ram_bytes, "memory_shared_with_ram": True,
+                    "source": "hardware database"})  # fmt: skip
+    if npu:
+        out.append({"kind": "npu", "vendor": cpu.vendor, "name": str(npu.get("name")),
+                    "integrated": True, "memory_shared_with_ram": True,
+                    "tops": npu.get("tops"), "source": "hardware database"})  # fmt: skip
+    return out
