@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test env models lint bench-bandwidth bench-sizes bench-memory bench-fidelity \
-	bench-speed bench-profiles profiles-import profile-here clean
+	bench-speed bench-profiles bench-published profiles-import profile-here clean
 
 # Create the environment once; re-install only when pyproject.toml changes.
 # llama-cpp-python compiles from source the first time (~4-8 min on 2 cores); pip caches it.
@@ -61,6 +61,11 @@ bench-speed: $(STAMP) models
 # of profiles/, with and without the corpus (seconds; nothing is measured).
 bench-profiles: $(STAMP)
 	$(PY) benchmarks/profile_loo.py profiles
+
+# Published llama-bench runs of machines this one is not, predicted from the hardware
+# database alone and with the corpus's per-thread bandwidth (seconds; nothing is measured).
+bench-published: $(STAMP)
+	$(PY) benchmarks/fleet_published.py profiles
 
 # Rebuild profiles/ from the published llama-bench tables in profiles/sources/llama-bench/.
 profiles-import: $(STAMP)

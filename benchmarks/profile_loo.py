@@ -48,13 +48,17 @@ def leave_one_out(corpus) -> list[dict]:
         for tier in ("without", "with", "same"):
             found = []
             for run in mine:
-                prior = prior_for(run.hardware, run.threads)
                 if tier == "same":
                     own = correction(run.hardware, [r for r in mine if r is not run])
+                    prior = prior_for(
+                        run.hardware, run.threads, own.per_thread_bandwidth if own else None
+                    )
                     decode, prefill = errors(run, corrected(prior, own)) if own else (None, None)
                     found.append((decode if own and own.decode else None,
                                   prefill if own and own.prefill else None))  # fmt: skip
                     continue
+                learnt = fix.per_thread_bandwidth if (tier == "with" and fix) else None
+                prior = prior_for(run.hardware, run.threads, learnt)
                 params = corrected(prior, fix) if (tier == "with" and fix) else prior
                 found.append(errors(run, params))
             for i, metric in enumerate(("decode", "prefill")):

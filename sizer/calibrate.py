@@ -132,18 +132,27 @@ def _measurements(hw: Hardware | dict[str, Any]) -> list[dict[str, Any]]:
     return [m for m in data.get("measurements") or [] if isinstance(m, dict)]
 
 
-def prior_params(hw: Hardware | dict[str, Any], threads: int) -> SpeedParams:
+def prior_params(
+    hw: Hardware | dict[str, Any], threads: int, per_thread_bandwidth: float | None = None
+) -> SpeedParams:
     """Tier 2 (kernels x fitted efficiency) when the record has kernel measurements, else
-    tier 3 (documented per-thread defaults)."""
+    tier 3 (per-thread defaults: ``per_thread_bandwidth`` where the profile corpus has
+    taught one, see ``sizer.profiles.learn``, else the documented figure)."""
     hw = as_record(hw)  # once: the helpers below read it several times
     bandwidth = kernel_figure(hw, "memory_read_bandwidth", threads)
     flops = kernel_figure(hw, "matmul_f32", threads)
     if bandwidth and flops:
         source = f"kernels at {threads} thread(s) x fitted efficiency"
     else:
-        bandwidth = min(DEFAULT_BANDWIDTH_PER_THREAD * threads, _bandwidth_cap(hw))
+        per_thread = per_thread_bandwidth or DEFAULT_BANDWIDTH_PER_THREAD
+        bandwidth = min(per_thread * threads, _bandwidth_cap(hw))
         flops = DEFAULT_FLOPS_PER_THREAD * threads * (2 if _has_avx512(hw) else 1)
-        source = "documented defaults (no kernel measurements: run 'sizer probe --measure')"
+        defaults = (
+            f"defaults, {per_thread / 1e9:.0f} GB/s per thread learnt from profiles"
+            if per_thread_bandwidth
+            else "documented defaults"
+        )
+        source = f"{defaults} (no kernel measurements: run 'sizer probe --measure')"
     e = KERNEL_EFFICIENCY
     return SpeedParams(
         threads=threads,

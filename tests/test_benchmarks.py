@@ -76,3 +76,16 @@ def test_speed_prediction_summarises_absolute_errors():
     )
     assert sp.summary(rows, "llmfit", "decode") == {"n": 1, "median": 1.0, "worst": 1.0}
     assert sp.summary(rows, "ggufit", "decode") is None
+
+
+def test_published_runs_are_predicted_from_the_hardware_database_for_five_machines():
+    sys.path.insert(0, str(BENCHMARKS))
+    import fleet_published
+
+    from sizer.profiles.corpus import load_corpus
+
+    rows = fleet_published.rows_for(load_corpus([BENCHMARKS.parent / "profiles"]))
+    machines = {r["machine"] for r in rows if "measured" not in r["machine"]}
+    assert len(machines) >= 5
+    for r in rows:
+        assert r["db"] > 0 and r["db_error"] == pytest.approx(r["db"] / r["published"] - 1)

@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 from sizer.profiles.corpus import Corpus, load_corpus, task_records
 from sizer.profiles.learn import (
     Correction,
-    agreed,
     corpus_runs,
     corrected,
     correction,
+    learned_per_thread,
     params_from_corpus,
     prior_for,
     ratios,
@@ -53,14 +53,6 @@ def test_a_correction_scales_predictions_exactly():
     assert fixed.confidence == "calibrated" and "decode x1.50" in fixed.source
 
 
-@pytest.mark.parametrize(
-    ("values", "expected"),
-    [([1.2, 1.4], 1.3), ([0.5, 1.5], None), ([1.1], None), ([None, 1.0, 1.2, 1.1], 1.1)],
-)
-def test_similar_machines_must_agree(values, expected):
-    assert agreed(values) == (pytest.approx(expected) if expected else None)
-
-
 def test_same_hardware_makes_it_measured(corpus):
     runs = corpus_runs(corpus)
     m2 = next(r for r in runs if "M2 Max" in r.label)
@@ -68,16 +60,25 @@ def test_same_hardware_makes_it_measured(corpus):
     assert fix.confidence == "measured" and "profile of this hardware" in fix.basis
     params = params_from_corpus(m2.hardware, m2.threads, corpus)
     got = predict(m2.shape, params, depth=m2.depth, prompt=m2.prompt).decode_tok_s
-    mine = [ratios(r)[0] for r in runs if r.machine == m2.machine and r.decode_tok_s]
-    assert got / predict(m2.shape, prior_for(m2.hardware, m2.threads)).decode_tok_s == (
+    learnt = learned_per_thread(runs)  # the prior the ratios are taken against
+    mine = [ratios(r, learnt)[0] for r in runs if r.machine == m2.machine and r.decode_tok_s]
+    prior = prior_for(m2.hardware, m2.threads, learnt)
+    assert got / predict(m2.shape, prior, depth=m2.depth, prompt=m2.prompt).decode_tok_s == (
         pytest.approx(sorted(mine)[len(mine) // 2]))  # fmt: skip
 
 
-def test_unknown_hardware_with_agreeing_neighbours_is_calibrated_or_left_alone(corpus):
+def test_unknown_hardware_is_calibrated_by_the_per_thread_bandwidth_profiles_show(corpus):
     runs = corpus_runs(corpus)
-    fix = correction(hw("Intel Core i5-1335U", 10), runs)
-    assert fix is None or fix.confidence == "calibrated"
-    assert correction(hw("RISC-V Thing", 4, arch="riscv64"), runs) is None
+    learnt = learned_per_thread(runs)
+    assert learnt is not None and 12e9 < learnt < 40e9  # what modern cores stream, raw
+    target = hw("Intel Core i5-1335U", 10)
+    fix = correction(target, runs)
+    assert fix.confidence == "calibrated" and fix.per_thread_bandwidth == learnt
+    assert fix.decode is None and fix.prefill is None  # no other machine's ratio is borrowed
+    params = params_from_corpus(target, 2, corpus)
+    assert params.bandwidth_bytes_s == pytest.approx(prior_for(target, 2, learnt).bandwidth_bytes_s)
+    assert "GB/s per thread learnt from profiles" in params.source
+    assert learned_per_thread(runs[:3]) is None or len({r.machine for r in runs[:3]}) >= 3
     assert correction(hw("Anything", 4), []) is None
 
 

@@ -7,12 +7,16 @@ machine:
 
 - a profile of the *same hardware* (same CPU model and cores, same GPU) gives its own
   correction: confidence "measured";
-- otherwise *similar hardware* does — the machines of the same architecture, vendor and
-  vector width (AVX-512 or not) if any, else of the same architecture — the median of their
-  per-machine corrections, but only where at least two such machines agree within a factor
-  of ``AGREEMENT`` (machines that disagree more say nothing reliable about a third: a
-  two-socket server and a laptop are both "x86 AMD"): confidence "calibrated";
+- otherwise the profiled machines calibrate the prior's efficiency figure that matters most
+  for an unknown CPU: how fast one core streams memory (``learned_per_thread``, from their
+  memory-bound few-thread decode runs; 3 machines at least): confidence "calibrated";
 - without either, the prior stands: "estimated".
+
+Why not corrections from *similar* machines (same architecture, vendor, vector width)? That
+was built first and measured with ``make bench-profiles`` (leave one machine out, 13
+machines): it moved the median decode error from 42 % to 30-33 % but the mean up, because a
+two-socket server and a laptop are both "x86 AMD"; one learnt per-thread figure alone gave
+42 % -> 27 % (mean 53 % -> 40 %). The simpler, better-measured rule stays.
 
 A correction scales every decode (or prefill) term of the prior alike, so the corrected
 prediction is the prior's times the correction. Corrections are ratios, so they carry
@@ -48,8 +52,9 @@ class CorpusRun:
 class Correction:
     decode: float | None  # None: nothing learnt about it (the prior stands)
     prefill: float | None
-    confidence: str  # "measured" or "calibrated"
+    confidence: str  # "measured", "calibrated", or "estimated" (learnt defaults only)
     basis: str  # which machines, in words
+    per_thread_bandwidth: float | None = None  # the prior's per-thread read rate, learnt
 
 
 def corpus_runs(corpus: Corpus) -> list[CorpusRun]:
@@ -97,26 +102,53 @@ def _steady(metrics: dict[str, Any], name: str) -> float | None:
     return None if (stats.get("cv") or 0.0) > UNSTABLE_CV else stats.get("median")
 
 
-def prior_for(hw: dict[str, Any], threads: int) -> SpeedParams:
+def prior_for(hw: dict[str, Any], threads: int, per_thread: float | None = None) -> SpeedParams:
     from sizer.calibrate import prior_params
 
-    return prior_params(hw, threads)
+    return prior_params(hw, threads, per_thread)
 
 
-def ratios(run: CorpusRun) -> tuple[float | None, float | None]:
+# Runs that say how fast one core streams memory: a model large enough to be memory-bound
+# (>= 1 GB per token), at depth 0, on few threads (before the memory controller saturates).
+BANDWIDTH_RUN_MIN_BYTES = 1e9
+BANDWIDTH_RUN_MAX_THREADS = 4
+MIN_MACHINES_FOR_DEFAULTS = 3
+
+
+def learned_per_thread(runs: list[CorpusRun]) -> float | None:
+    """The per-thread read rate (as the prior counts it, before its efficiency factor) that
+    the corpus's memory-bound few-thread decode runs show: the median over machines, each
+    machine's own median first. The documented default (10 GB/s) is a 2018 laptop core's;
+    the corpus says what cores reach now."""
+    from sizer.calibrate import KERNEL_EFFICIENCY
+
+    by_machine: dict[str, list[float]] = {}
+    for run in runs:
+        if (run.decode_tok_s and run.depth == 0 and run.threads <= BANDWIDTH_RUN_MAX_THREADS
+                and run.shape.decode_weight_bytes >= BANDWIDTH_RUN_MIN_BYTES):  # fmt: skip
+            rate = run.decode_tok_s * run.shape.decode_weight_bytes / run.threads
+            by_machine.setdefault(run.machine, []).append(rate / KERNEL_EFFICIENCY["bandwidth"])
+    if len(by_machine) < MIN_MACHINES_FOR_DEFAULTS:
+        return None
+    return statistics.median(statistics.median(v) for v in by_machine.values())
+
+
+def ratios(run: CorpusRun, per_thread: float | None = None) -> tuple[float | None, float | None]:
     """(decode, prefill) measured / prior-predicted for one run."""
-    predicted = predict(run.shape, prior_for(run.hardware, run.threads), depth=run.depth,
-                        prompt=run.prompt)  # fmt: skip
+    prior = prior_for(run.hardware, run.threads, per_thread)
+    predicted = predict(run.shape, prior, depth=run.depth, prompt=run.prompt)
     decode = run.decode_tok_s / predicted.decode_tok_s if run.decode_tok_s else None
     prefill = run.prefill_tok_s / predicted.prefill_tok_s if run.prefill_tok_s else None
     return decode, prefill
 
 
-def machine_corrections(runs: list[CorpusRun]) -> dict[str, tuple[float | None, float | None]]:
+def machine_corrections(
+    runs: list[CorpusRun], per_thread: float | None = None
+) -> dict[str, tuple[float | None, float | None]]:
     """Per machine: the median decode and prefill correction over its runs."""
     by_machine: dict[str, list[tuple[float | None, float | None]]] = {}
     for run in runs:
-        by_machine.setdefault(run.machine, []).append(ratios(run))
+        by_machine.setdefault(run.machine, []).append(ratios(run, per_thread))
     return {m: (_median([d for d, _ in rs]), _median([p for _, p in rs]))
             for m, rs in by_machine.items()}  # fmt: skip
 
@@ -126,58 +158,31 @@ def _median(values: list[float | None]) -> float | None:
     return statistics.median(present) if present else None
 
 
-AGREEMENT = 2.0  # largest / smallest correction of the similar machines
-MIN_SIMILAR = 2
-
-
-def agreed(values: list[float | None]) -> float | None:
-    present = [v for v in values if v]
-    if len(present) < MIN_SIMILAR or max(present) / min(present) > AGREEMENT:
-        return None
-    return statistics.median(present)
-
-
-def family(hw: dict[str, Any]) -> tuple[str, str, bool]:
-    cpu = hw.get("cpu") or {}
-    arch = str(cpu.get("arch") or "x86_64").lower().replace("arm64", "aarch64")
-    brand = str(cpu.get("brand") or "").lower()
-    vendor = next((v for v in ("amd", "intel", "apple", "qualcomm") if v in brand), "other")
-    if vendor == "other" and "snapdragon" in brand:
-        vendor = "qualcomm"
-    return arch, vendor, bool((cpu.get("isa") or {}).get("avx512f"))
-
-
 def correction(hw: dict[str, Any], runs: list[CorpusRun]) -> Correction | None:
+    """What the corpus says about ``hw``: its own profile's correction ("measured"), else the
+    per-thread bandwidth the profiled machines show ("calibrated"), else nothing."""
     if not runs:
         return None
-    corrections = machine_corrections(runs)
+    per_thread = learned_per_thread(runs)
+    corrections = machine_corrections(runs, per_thread)
     target = hardware_key(hw)
     if target in corrections:
         decode, prefill = corrections[target]
         label = next(r.label for r in runs if r.machine == target)
-        return _correction(decode, prefill, "measured", f"profile of this hardware ({label})")
-    families = {r.machine: family(r.hardware) for r in runs}
-    mine = family(hw)
-    for same, words in ((lambda f: f == mine, "same architecture, vendor and vector width"),
-                        (lambda f: f[0] == mine[0], "same architecture")):  # fmt: skip
-        similar = [m for m, f in families.items() if same(f)]
-        if similar:
-            decode = agreed([corrections[m][0] for m in similar])
-            prefill = agreed([corrections[m][1] for m in similar])
-            basis = f"{len(similar)} profiled machine(s) of the {words}"
-            return _correction(decode, prefill, "calibrated", basis)
-    return None
-
-
-def _correction(decode, prefill, confidence: str, basis: str) -> Correction | None:
-    if decode is None and prefill is None:
+        basis = f"profile of this hardware ({label})"
+        return Correction(decode, prefill, "measured", basis, per_thread)
+    if per_thread is None:
         return None
-    return Correction(decode, prefill, confidence, basis)
+    machines = len({r.machine for r in runs})
+    basis = f"per-thread bandwidth learnt from {machines} profiled machines"
+    return Correction(None, None, "calibrated", basis, per_thread)
 
 
 def corrected(params: SpeedParams, fix: Correction) -> SpeedParams:
     """``params`` with every decode term scaled by the decode correction, every prefill term
     by the prefill one (a missing correction leaves its terms as they are)."""
+    if fix.decode is None and fix.prefill is None:  # only the learnt per-thread figure
+        return replace(params, confidence=fix.confidence)
     decode, prefill = fix.decode or 1.0, fix.prefill or 1.0
     return replace(
         params,
@@ -194,7 +199,8 @@ def corrected(params: SpeedParams, fix: Correction) -> SpeedParams:
 
 
 def params_from_corpus(hw: dict[str, Any], threads: int, corpus: Corpus) -> SpeedParams:
-    """The prior for ``hw`` at ``threads``, corrected by the corpus where it can be."""
-    prior = prior_for(hw, threads)
+    """The prior for ``hw`` at ``threads`` (with the corpus's per-thread bandwidth), corrected
+    by the corpus where it can be."""
     fix = correction(hw, corpus_runs(corpus))
+    prior = prior_for(hw, threads, fix.per_thread_bandwidth if fix else None)
     return corrected(prior, fix) if fix else prior
