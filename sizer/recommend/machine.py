@@ -89,8 +89,8 @@ def cpu_params(
     """The CPU's speed figures, from the best source there is (see ``sizer.calibrate``).
     ``live`` is this machine's ``Hardware`` (None for a --hardware record). Without a
     calibration of the machine itself, the profile ``corpus`` corrects the prior (a profile
-    of the same hardware: "measured"; of similar hardware: "calibrated"; see
-    ``sizer.profiles.learn``)."""
+    of the same hardware: "measured"; the per-core bandwidth all profiled machines show:
+    "calibrated"; see ``sizer.profiles.learn``)."""
     params = calibration_cache.load_cached(hw, threads)
     if params is None and live is not None and calibrate_now:
         started = time.perf_counter()
