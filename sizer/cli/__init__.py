@@ -43,6 +43,7 @@ def _root(
 def _register() -> None:
     from sizer.cli import bench as bench_command
     from sizer.cli import estimate as estimate_command
+    from sizer.cli import fleet as fleet_command
     from sizer.cli import models as models_command
     from sizer.cli import probe as probe_command
     from sizer.cli import profile as profile_command
@@ -51,6 +52,7 @@ def _register() -> None:
     from sizer.cli import tasks as tasks_command
 
     app.command("recommend")(recommend_command.recommend_command)
+    app.command("fleet")(fleet_command.fleet_command)
     app.command("probe")(probe_command.probe_command)
     app.command("estimate")(estimate_command.estimate_command)
     app.command("bench")(bench_command.bench_command)

@@ -1,0 +1,60 @@
+"""The summary ``sizer fleet`` prints, and its JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def render_fleet(w, fleet, assessed, result) -> str:
+    used = sum(m.count for m in fleet.machines if m.config is not None)
+    skipped = sum(m.count for m in fleet.machines if m.config is None)
+    lines = [f"Workload: {w.task}, context {w.ctx}, decode ≥ {w.min_tps:g} tok/s, "
+             f"TTFT ≤ {w.max_ttft:g} s",
+             f"Machines: {used} assessed in {len(assessed)} distinct configuration(s); "
+             f"{skipped} not assessed; {len(fleet.problems)} input problem(s)", ""]  # fmt: skip
+    lines.append(f"{'configuration':<44} {'machines':>8}  {'tier':<7} {'pick':<34} "
+                 f"{'decode':>7} {'TTFT s':>7}  confidence")  # fmt: skip
+    for config, a in sorted(assessed.items(), key=lambda kv: kv[0].cpu_id):
+        n = sum(m.count for m in fleet.machines if m.config == config)
+        c = a.top.candidate if a.top else None
+        pick = f"{c.model_id} {c.quant} ({c.backend} {c.device})" if c else f"— {a.blocked_by}"
+        gpu = f", {config.gpu_id}" if config.gpu_id else ""
+        name = f"{config.cpu_id}, {config.ram_gib} GiB{gpu}"
+        decode, ttft = (c.speed.decode_tok_s, c.speed.ttft_s) if c else (0.0, 0.0)
+        confidence = c.speed.confidence if c else a.confidence
+        lines.append(f"{name[:44]:<44} {n:>8}  {a.tier:<7} {pick[:34]:<34} "
+                     f"{decode:>7.1f} {ttft:>7.2f}  {confidence}")  # fmt: skip
+    lines += ["", "Machines per tier: " + ", ".join(f"{t} {n}" for t, n in result.per_tier.items())]
+    if result.blocked:
+        lines.append("Cannot run an acceptable model: "
+                     + ", ".join(f"{n} ({why})" for why, n in result.blocked.items()))  # fmt: skip
+    best = result.best_single
+    if best:
+        lines.append(f"One model for everyone: {best.model_id} {best.quant} serves {best.machines} "
+                     f"of {result.machines} machines ({best.share:.0%})")  # fmt: skip
+    if fleet.problems:
+        lines += ["", "Input problems (rows not assessed):"] + [f"  {p}" for p in fleet.problems]
+    return "\n".join(lines)
+
+
+def to_json(w, fleet, assessed, result) -> dict[str, Any]:
+    configs = []
+    for config, a in assessed.items():
+        c = a.top.candidate if a.top else None
+        configs.append({
+            "cpu": config.cpu_id, "ram_gib": config.ram_gib, "gpu": config.gpu_id,
+            "machines": sum(m.count for m in fleet.machines if m.config == config),
+            "tier": a.tier, "blocked_by": a.blocked_by,
+            "confidence": c.speed.confidence if c else a.confidence,
+            "pick": c.to_dict() if c and hasattr(c, "to_dict") else (
+                {"model": c.model_id, "quant": c.quant, "backend": c.backend, "device": c.device,
+                 "decode_tok_s": c.speed.decode_tok_s, "ttft_s": c.speed.ttft_s} if c else None),
+        })  # fmt: skip
+    best = result.best_single
+    return {
+        "format": "sizer.fleet", "format_version": 1, "workload": w.to_dict(),
+        "machines": result.machines, "per_tier": result.per_tier, "blocked": result.blocked,
+        "one_model": best.__dict__ if best else None,
+        "coverage": [m.__dict__ for m in result.coverage],
+        "configurations": configs, "problems": fleet.problems,
+    }  # fmt: skip

@@ -1,0 +1,95 @@
+"""From input rows to configurations: match each machine's CPU (and GPU) to the hardware
+database, group identical configurations, assess each once (``sizer.fleet.assess``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sizer.fleet.assess import Assessment, Config, assess
+from sizer.fleet.hwdb import load, match
+from sizer.fleet.inventory import Reading
+from sizer.fleet.machines import hardware_record
+
+GIB = 1 << 30
+
+
+@dataclass(frozen=True)
+class Machine:
+    machine_id: str
+    count: int
+    cpu: str  # as the input names it
+    config: Config | None  # None: not assessed (problem says why)
+    problem: str | None = None
+
+
+@dataclass
+class Fleet:
+    machines: list[Machine] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # input lines that could not be used
+    records: dict[Config, dict[str, Any]] = field(default_factory=dict)  # hardware records
+
+
+def from_inventory(reading: Reading) -> Fleet:
+    fleet = Fleet(problems=list(reading.problems))
+    cpus, gpus = load("cpus"), load("gpus")
+    for row in reading.rows:
+        cpu = match(row.cpu, cpus)
+        gpu = match(row.gpu, gpus) if row.gpu else None
+        if cpu.entry is None:
+            problem = f"line {row.line}: {cpu.problem}"
+            fleet.problems.append(problem)
+            fleet.machines.append(Machine(row.machine_id, row.count, row.cpu, None, problem))
+            continue
+        gpu_entry = gpu.entry if gpu is not None else None  # an unknown GPU: CPU-only
+        vram = row.vram_bytes
+        gpu_id = gpu_entry.id if gpu_entry else None
+        config = Config(cpu.entry.id, round(row.ram_bytes / GIB), gpu_id,
+                        round(vram / GIB) if vram else None)  # fmt: skip
+        if config not in fleet.records:
+            fleet.records[config] = hardware_record(cpu.entry, row.ram_bytes, gpu_entry, vram)
+        fleet.machines.append(Machine(row.machine_id, row.count, row.cpu, config))
+    fleet.problems.sort(key=_line_number)
+    return fleet
+
+
+def _line_number(problem: str) -> int:
+    head = problem.split(":", 1)[0]
+    return int(head.removeprefix("line ")) if head.startswith("line ") else 0
+
+
+def from_probes(machines: list[tuple[str, dict[str, Any]]], problems: list[str]) -> Fleet:
+    """Probe records are their own configuration (keyed by CPU, cores, RAM, first GPU)."""
+    fleet = Fleet(problems=list(problems))
+    for name, hw in machines:
+        cpu = hw.get("cpu") or {}
+        gpus = [a.get("name") for a in hw.get("accelerators") or [] if a.get("kind") == "gpu"]
+        ram = (hw.get("memory") or {}).get("total_bytes") or 0
+        config = Config(f"probe: {cpu.get('brand')} {cpu.get('physical_cores')}C",
+                        round(ram / GIB), gpus[0] if gpus else None)  # fmt: skip
+        fleet.records.setdefault(config, hw)
+        fleet.machines.append(Machine(name, 1, str(cpu.get("brand")), config))
+    return fleet
+
+
+Progress = Callable[[int, int], None]
+
+
+def assess_all(
+    fleet: Fleet, workload, corpus, catalog, progress: Progress | None = None
+) -> dict[Config, Assessment]:
+    done: dict[Config, Assessment] = {}
+    for i, (config, hw) in enumerate(fleet.records.items(), 1):
+        done[config] = assess(hw, workload, corpus, catalog)
+        if progress:
+            progress(i, len(fleet.records))
+    return done
+
+
+def counted(fleet: Fleet, assessed: dict[Config, Assessment]) -> list[tuple[Assessment, int]]:
+    machines: dict[Config, int] = {}
+    for m in fleet.machines:
+        if m.config is not None:
+            machines[m.config] = machines.get(m.config, 0) + m.count
+    return [(assessed[c], n) for c, n in machines.items()]

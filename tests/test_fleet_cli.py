@@ -1,0 +1,64 @@
+"""``sizer fleet`` through Typer's runner, on the example inventories and probe records."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from sizer.cli import app
+from sizer.errors import SizerError
+
+ROOT = Path(__file__).parents[1]
+EXAMPLES = ROOT / "examples"
+runner = CliRunner()
+
+
+def fleet(*args: str):
+    result = runner.invoke(app, ["fleet", *args])
+    if isinstance(result.exception, SizerError):
+        return result.exception.exit_code, str(result.exception)
+    return result.exit_code, result.output
+
+
+def test_the_example_inventory_gets_tiers_problems_and_one_model(tmp_path):
+    per_machine = tmp_path / "machines.csv"
+    code, out = fleet(str(EXAMPLES / "inventory-intune.csv"), "--csv", str(per_machine))
+    assert code == 0, out
+    assert "15 assessed in 13 distinct configuration(s); 2 not assessed; 5 input problem(s)" in out
+    assert "Machines per tier:" in out and "One model for everyone:" in out
+    assert "line 18: not in the hardware database: 'Intel(R) Core(TM) i5-10500T" in out
+    rows = list(csv.DictReader(per_machine.open()))
+    assert len(rows) == 17 and {r["tier"] for r in rows if r["tier"]} <= {
+        "<1B", "1-2B", "3-4B", "7-9B", "12-14B", "24-32B", "70B+", "none"}  # fmt: skip
+    assert any(r["problem"].startswith("line 19: not in the hardware database") for r in rows)
+
+
+def test_json_counts_every_machine_once(tmp_path):
+    code, out = fleet(str(EXAMPLES / "inventory-excel-fr.csv"), "--json", "--task", "extraction")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["format"] == "sizer.fleet" and data["machines"] == 555
+    assert sum(data["per_tier"].values()) == 555
+    assert sum(c["machines"] for c in data["configurations"]) == 555
+    assert data["one_model"]["machines"] <= 555 and data["coverage"]
+
+
+def test_a_folder_of_probe_records(tmp_path):
+    (tmp_path / "here.json").write_text(
+        (ROOT / "tests/fixtures/recommend/this-machine.json").read_text()
+    )
+    code, out = fleet(str(tmp_path), "--task", "classification")
+    assert code == 0, out
+    assert "probe: AMD EPYC 2C, 24 GiB" in out
+
+
+def test_unusable_input_is_one_line(tmp_path):
+    binary = tmp_path / "export.csv"
+    binary.write_bytes(b"PK\x03\x04\x00\x00" * 50)
+    code, message = fleet(str(binary))
+    assert code == 2 and "a binary file, not a CSV inventory" in message
+    code, message = fleet(str(EXAMPLES / "inventory-intune.csv"), str(tmp_path))
+    assert code == 2 and "not both" in message
