@@ -62,3 +62,24 @@ def test_unusable_input_is_one_line(tmp_path):
     assert code == 2 and "a binary file, not a CSV inventory" in message
     code, message = fleet(str(EXAMPLES / "inventory-intune.csv"), str(tmp_path))
     assert code == 2 and "not both" in message
+
+
+def test_what_if_more_ram_and_a_new_cpu_move_machines_up_a_tier():
+    args = [str(EXAMPLES / "inventory-intune.csv"), "--task", "summarization", "--ctx", "32768"]
+    code, out = fleet(*args, "--what-if", "ram=64GB", "--what-if",
+                      "replace=i5-8250U->Core Ultra 7 155H", "--json")  # fmt: skip
+    assert code == 0, out
+    ram, cpu = json.loads(out)["what_if"]
+    assert ram["scenario"] == "ram=64GB" and sum(m["machines"] for m in ram["moves"]) >= 1
+    assert sum(ram["per_tier"].values()) == 15 == sum(cpu["per_tier"].values())
+    order = ["<1B", "1-2B", "3-4B", "7-9B", "12-14B", "24-32B", "70B+", "none"]
+    assert all(order.index(m["to"]) > order.index(m["from"]) for m in ram["moves"] + cpu["moves"])
+    assert cpu["moves"]  # an i5-8250U laptop moves up with a Core Ultra 7 155H
+
+
+def test_what_if_mistakes_are_refused_before_any_work():
+    code, message = fleet(str(EXAMPLES / "inventory-intune.csv"), "--what-if", "ram=lots")
+    assert code == 2 and "ram=32GB" in message
+    code, message = fleet(str(EXAMPLES / "inventory-intune.csv"), "--what-if",
+                          "replace=i5-8250U->Pentium 4")  # fmt: skip
+    assert code == 2 and "not in the hardware database: 'Pentium 4'" in message

@@ -27,6 +27,10 @@ def fleet_command(
     column_map: Annotated[
         str | None, typer.Option("--map", help="cpu=COLUMN,ram=COLUMN,count=…,id=…,gpu=…")
     ] = None,
+    what_if: Annotated[
+        list[str] | None,
+        typer.Option("--what-if", help='ram=32GB, or replace="i5-8250U->Core Ultra 5 125U".'),
+    ] = None,
     per_machine: Annotated[
         Path | None, typer.Option("--csv", help="Write one row per machine to this CSV.")
     ] = None,
@@ -36,7 +40,9 @@ def fleet_command(
     recommend), machines per tier, who cannot run anything and why, one model for all."""
     from sizer.cli.render_fleet import render_fleet, to_json
     from sizer.fleet.answers import answers
+    from sizer.fleet.assess import assess
     from sizer.fleet.plan import assess_all, counted
+    from sizer.fleet.whatif import evaluate, parse_what_if
     from sizer.profiles.corpus import load_corpus
     from sizer.recommend.candidates import catalog_options
     from sizer.recommend.workload import Workload, load_workload, merge
@@ -44,6 +50,7 @@ def fleet_command(
     base = load_workload(workload) if workload else Workload()
     w = merge(base, {"task": task, "ctx": ctx, "min_tps": min_tps, "max_ttft": max_ttft,
                      "min_quality": min_quality}).resolved()  # fmt: skip
+    scenarios = [parse_what_if(t) for t in what_if or []]  # bad ones fail before any work
     fleet = _read(inputs, column_map)
     quiet = as_json or not sys.stderr.isatty()
 
@@ -51,14 +58,17 @@ def fleet_command(
         if not quiet and (i == n or i % 10 == 0):
             typer.echo(f"\rassessing configurations: {i}/{n}", err=True, nl=i == n)
 
-    assessed = assess_all(fleet, w, load_corpus(), catalog_options(), progress)
+    corpus, catalog = load_corpus(), catalog_options()
+    assessed = assess_all(fleet, w, corpus, catalog, progress)
     result = answers(counted(fleet, assessed))
+    outcomes = [evaluate(s, fleet, assessed, lambda hw: assess(hw, w, corpus, catalog))
+                for s in scenarios]  # fmt: skip
     if per_machine is not None:
         _write_machines(per_machine, fleet, assessed)
     if as_json:
-        typer.echo(json.dumps(to_json(w, fleet, assessed, result), indent=2))
+        typer.echo(json.dumps(to_json(w, fleet, assessed, result, outcomes), indent=2))
     else:
-        typer.echo(render_fleet(w, fleet, assessed, result))
+        typer.echo(render_fleet(w, fleet, assessed, result, outcomes))
 
 
 def _read(inputs: list[Path], column_map: str | None):

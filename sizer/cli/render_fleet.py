@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 
-def render_fleet(w, fleet, assessed, result) -> str:
+def render_what_if(outcome) -> list[str]:
+    moved = sum(outcome.moves.values())
+    head = f"What if {outcome.what.text}: {moved} machine(s) change tier"
+    moves = ", ".join(f"{a} → {b}: {n}" for (a, b), n in sorted(outcome.moves.items()))
+    tiers = ", ".join(f"{t} {n}" for t, n in outcome.per_tier.items())
+    return [head + (f" ({moves})" if moves else ""), f"  tiers after: {tiers}"]
+
+
+def render_fleet(w, fleet, assessed, result, outcomes=()) -> str:
     used = sum(m.count for m in fleet.machines if m.config is not None)
     skipped = sum(m.count for m in fleet.machines if m.config is None)
     lines = [f"Workload: {w.task}, context {w.ctx}, decode ≥ {w.min_tps:g} tok/s, "
@@ -32,12 +40,14 @@ def render_fleet(w, fleet, assessed, result) -> str:
     if best:
         lines.append(f"One model for everyone: {best.model_id} {best.quant} serves {best.machines} "
                      f"of {result.machines} machines ({best.share:.0%})")  # fmt: skip
+    for outcome in outcomes:
+        lines += render_what_if(outcome)
     if fleet.problems:
         lines += ["", "Input problems (rows not assessed):"] + [f"  {p}" for p in fleet.problems]
     return "\n".join(lines)
 
 
-def to_json(w, fleet, assessed, result) -> dict[str, Any]:
+def to_json(w, fleet, assessed, result, outcomes=()) -> dict[str, Any]:
     configs = []
     for config, a in assessed.items():
         c = a.top.candidate if a.top else None
@@ -57,4 +67,7 @@ def to_json(w, fleet, assessed, result) -> dict[str, Any]:
         "one_model": best.__dict__ if best else None,
         "coverage": [m.__dict__ for m in result.coverage],
         "configurations": configs, "problems": fleet.problems,
+        "what_if": [{"scenario": o.what.text, "per_tier": o.per_tier,
+                     "moves": [{"from": a, "to": b, "machines": n}
+                               for (a, b), n in o.moves.items()]} for o in outcomes],
     }  # fmt: skip
