@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test env models lint bench-bandwidth bench-sizes bench-memory bench-fidelity \
-	bench-speed bench-profiles bench-published profiles-import profile-here clean
+	bench-speed bench-profiles bench-published bench-fleet profiles-import profile-here clean
 
 # Create the environment once; re-install only when pyproject.toml changes.
 # llama-cpp-python compiles from source the first time (~4-8 min on 2 cores); pip caches it.
@@ -66,6 +66,10 @@ bench-profiles: $(STAMP)
 # database alone and with the corpus's per-thread bandwidth (seconds; nothing is measured).
 bench-published: $(STAMP)
 	$(PY) benchmarks/fleet_published.py profiles
+
+# A generated 50,000-row inventory through sizer fleet: wall time and peak memory (~10 s).
+bench-fleet: $(STAMP)
+	$(PY) benchmarks/fleet_scale.py
 
 # Rebuild profiles/ from the published llama-bench tables in profiles/sources/llama-bench/.
 profiles-import: $(STAMP)

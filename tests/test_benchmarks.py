@@ -89,3 +89,17 @@ def test_published_runs_are_predicted_from_the_hardware_database_for_five_machin
     assert len(machines) >= 5
     for r in rows:
         assert r["db"] > 0 and r["db_error"] == pytest.approx(r["db"] / r["published"] - 1)
+
+
+def test_the_fleet_inventory_generator_writes_a_readable_export(tmp_path):
+    sys.path.insert(0, str(BENCHMARKS))
+    import fleet_scale
+
+    from sizer.fleet.inventory import read_inventory
+
+    path = tmp_path / "fleet.csv"
+    fleet_scale.generate(path, 2000)
+    reading = read_inventory(path)
+    assert len(reading.rows) + reading.skipped_rows == 2000
+    assert 0 < reading.skipped_rows < 40  # the generated impossible-memory rows
+    assert len({r.cpu for r in reading.rows}) <= fleet_scale.MODELS + len(fleet_scale.UNKNOWN)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sizer.fleet.plan import machines_per_config
+
 
 def render_what_if(outcome) -> list[str]:
     moved = sum(outcome.moves.values())
@@ -22,8 +24,9 @@ def render_fleet(w, fleet, assessed, result, outcomes=()) -> str:
              f"{skipped} not assessed; {len(fleet.problems)} input problem(s)", ""]  # fmt: skip
     lines.append(f"{'configuration':<44} {'machines':>8}  {'tier':<7} {'pick':<34} "
                  f"{'decode':>7} {'TTFT s':>7}  confidence")  # fmt: skip
+    counts = machines_per_config(fleet)
     for config, a in sorted(assessed.items(), key=lambda kv: kv[0].cpu_id):
-        n = sum(m.count for m in fleet.machines if m.config == config)
+        n = counts.get(config, 0)
         c = a.top.candidate if a.top else None
         pick = f"{c.model_id} {c.quant} ({c.backend} {c.device})" if c else f"— {a.blocked_by}"
         gpu = f", {config.gpu_id}" if config.gpu_id else ""
@@ -49,11 +52,12 @@ def render_fleet(w, fleet, assessed, result, outcomes=()) -> str:
 
 def to_json(w, fleet, assessed, result, outcomes=()) -> dict[str, Any]:
     configs = []
+    counts = machines_per_config(fleet)
     for config, a in assessed.items():
         c = a.top.candidate if a.top else None
         configs.append({
             "cpu": config.cpu_id, "ram_gib": config.ram_gib, "gpu": config.gpu_id,
-            "machines": sum(m.count for m in fleet.machines if m.config == config),
+            "machines": counts.get(config, 0),
             "tier": a.tier, "blocked_by": a.blocked_by,
             "confidence": c.speed.confidence if c else a.confidence,
             "pick": c.to_dict() if c and hasattr(c, "to_dict") else (

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sizer.fleet.assess import Assessment, Config, assess
-from sizer.fleet.hwdb import load, match
+from sizer.fleet.hwdb import Match, load, match
 from sizer.fleet.inventory import Reading
 from sizer.fleet.machines import hardware_record
 
@@ -34,9 +34,17 @@ class Fleet:
 def from_inventory(reading: Reading) -> Fleet:
     fleet = Fleet(problems=list(reading.problems))
     cpus, gpus = load("cpus"), load("gpus")
+    matched: dict[tuple[str, str], Match] = {}  # a fleet has few distinct strings
+
+    def cached(text: str, kind: str, entries) -> Match:
+        key = (kind, text)
+        if key not in matched:
+            matched[key] = match(text, entries)
+        return matched[key]
+
     for row in reading.rows:
-        cpu = match(row.cpu, cpus)
-        gpu = match(row.gpu, gpus) if row.gpu else None
+        cpu = cached(row.cpu, "cpus", cpus)
+        gpu = cached(row.gpu, "gpus", gpus) if row.gpu else None
         if cpu.entry is None:
             problem = f"line {row.line}: {cpu.problem}"
             fleet.problems.append(problem)
@@ -87,9 +95,13 @@ def assess_all(
     return done
 
 
-def counted(fleet: Fleet, assessed: dict[Config, Assessment]) -> list[tuple[Assessment, int]]:
+def machines_per_config(fleet: Fleet) -> dict[Config, int]:
     machines: dict[Config, int] = {}
     for m in fleet.machines:
         if m.config is not None:
             machines[m.config] = machines.get(m.config, 0) + m.count
-    return [(assessed[c], n) for c, n in machines.items()]
+    return machines
+
+
+def counted(fleet: Fleet, assessed: dict[Config, Assessment]) -> list[tuple[Assessment, int]]:
+    return [(assessed[c], n) for c, n in machines_per_config(fleet).items()]
