@@ -83,3 +83,27 @@ def test_what_if_mistakes_are_refused_before_any_work():
     code, message = fleet(str(EXAMPLES / "inventory-intune.csv"), "--what-if",
                           "replace=i5-8250U->Pentium 4")  # fmt: skip
     assert code == 2 and "not in the hardware database: 'Pentium 4'" in message
+
+
+def test_the_report_has_its_three_charts(tmp_path):
+    code, out = fleet(str(EXAMPLES / "inventory-intune.csv"), "--report", str(tmp_path))
+    assert code == 0, out
+    for name in ("tiers", "decode_by_model", "coverage"):
+        png = tmp_path / f"{name}.png"
+        assert png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 10_000
+    text = (tmp_path / "report.md").read_text()
+    assert "![coverage](coverage.png)" in text and "One model for everyone" in text
+
+
+def test_the_coverage_curve_keeps_the_largest_model_for_each_share():
+    from sizer.fleet.answers import FleetAnswers, ModelReach
+    from sizer.fleet.report import frontier
+
+    reach = [ModelReach("small", "Q4_K_M", 1.0, 0.3, 10, 1.0),
+             ModelReach("mid", "Q4_K_M", 3.0, 0.5, 10, 1.0),
+             ModelReach("mid", "Q8_0", 3.0, 0.55, 6, 0.6),
+             ModelReach("big", "Q4_K_M", 8.0, 0.7, 4, 0.4),
+             ModelReach("bigger", "Q4_K_M", 14.0, 0.75, 4, 0.4)]  # fmt: skip
+    result = FleetAnswers(10, {}, {}, None, reach)
+    assert [(m.model_id, m.quant) for m in frontier(result)] == [
+        ("mid", "Q4_K_M"), ("bigger", "Q4_K_M")]  # fmt: skip

@@ -34,6 +34,9 @@ def fleet_command(
     per_machine: Annotated[
         Path | None, typer.Option("--csv", help="Write one row per machine to this CSV.")
     ] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Write report.md and charts (PNG) to this folder.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Size a fleet: the model each machine runs for the workload (same ranking as
@@ -65,6 +68,13 @@ def fleet_command(
                 for s in scenarios]  # fmt: skip
     if per_machine is not None:
         _write_machines(per_machine, fleet, assessed)
+    if report is not None:
+        from sizer.fleet.plan import machines_per_config
+        from sizer.fleet.report import write_fleet_report
+
+        title = f"{', '.join(map(str, inputs))}, {w.task}"
+        written = write_fleet_report(report, title, result, assessed, machines_per_config(fleet))
+        typer.echo(f"wrote {written} and its charts", err=True)
     if as_json:
         typer.echo(json.dumps(to_json(w, fleet, assessed, result, outcomes), indent=2))
     else:
