@@ -60,9 +60,7 @@ def to_json(w, fleet, assessed, result, outcomes=()) -> dict[str, Any]:
             "machines": counts.get(config, 0),
             "tier": a.tier, "blocked_by": a.blocked_by,
             "confidence": c.speed.confidence if c else a.confidence,
-            "pick": c.to_dict() if c and hasattr(c, "to_dict") else (
-                {"model": c.model_id, "quant": c.quant, "backend": c.backend, "device": c.device,
-                 "decode_tok_s": c.speed.decode_tok_s, "ttft_s": c.speed.ttft_s} if c else None),
+            "pick": a.top.to_dict() if a.top else None,
         })  # fmt: skip
     best = result.best_single
     return {

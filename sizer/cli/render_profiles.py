@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from sizer.profiles.corpus import Corpus
-from sizer.profiles.format import machine_label
+from sizer.profiles.format import machine_label, model_name
 
 
 def corpus_rows(corpus: Corpus) -> list[dict[str, Any]]:
     rows = []
     for path, profile in corpus.profiles:
-        models = sorted({_model_name(r["model"]) for r in profile["runs"] + profile["task_scores"]})
+        models = sorted({model_name(r["model"]) for r in profile["runs"] + profile["task_scores"]})
         rows.append({
             "path": str(path),
             "machine": machine_label(profile),
@@ -22,19 +22,6 @@ def corpus_rows(corpus: Corpus) -> list[dict[str, Any]]:
             "task_scores": len(profile["task_scores"]),
         })  # fmt: skip
     return rows
-
-
-def _model_name(model: dict[str, Any]) -> str:
-    name = model.get("catalog_id") or model["file_name"]
-    if " " in name:  # an imported llama-bench model type already names its type
-        return name
-    file_type = model.get("file_type")
-    shape_only = " (shape-only)" if model.get("shape_only") else ""
-    return (
-        f"{name} {file_type}{shape_only}"
-        if file_type and file_type not in name
-        else name + shape_only
-    )
 
 
 def render_list(rows: list[dict[str, Any]], corpus: Corpus) -> str:
@@ -75,7 +62,7 @@ def render_show(profile: dict[str, Any], problems: list[str]) -> str:
                            if k != "n" and isinstance(v, int | float))  # fmt: skip
         suite = task["suite"]
         name = suite["id"] + (f" [{suite['variant']}]" if suite.get("variant") else "")
-        lines.append(f"{_model_name(task['model'])[:44]:<44} {name[:22]:<22} "
+        lines.append(f"{model_name(task['model'])[:44]:<44} {name[:22]:<22} "
                      f"{suite['n']:>4}  {scores or '(see the JSON)'}")  # fmt: skip
     lines += [f"problem: {p}" for p in problems]
     return "\n".join(lines)
@@ -93,6 +80,6 @@ def _run_line(run: dict[str, Any]) -> str:
         return f"{stats['median']:.1f}{spread}"
 
     peak = run.get("peak_rss_bytes")
-    return (f"{_model_name(run['model'])[:44]:<44} {backend[:16]:<16} {config['threads']:>3} "
+    return (f"{model_name(run['model'])[:44]:<44} {backend[:16]:<16} {config['threads']:>3} "
             f"{config.get('depth', 0):>5} {median('prefill_tok_s'):>12} "
             f"{median('decode_tok_s'):>11} {peak / (1 << 30) if peak else 0:>8.2f}")  # fmt: skip

@@ -39,11 +39,6 @@ class Corpus:
     profiles: list[tuple[Path, dict[str, Any]]]
     rejected: list[Checked]
 
-    def without(self, key: str) -> Corpus:
-        """The corpus less one machine (leave-one-machine-out)."""
-        kept = [(p, d) for p, d in self.profiles if hardware_key(d["hardware"]) != key]
-        return Corpus(kept, self.rejected)
-
     def machines(self) -> dict[str, str]:
         return {hardware_key(d["hardware"]): machine_label(d) for _, d in self.profiles}
 

@@ -68,3 +68,15 @@ def hardware_key(hw: dict[str, Any]) -> str:
     )
     key = [brand, cpu.get("physical_cores"), gpus[:1]]
     return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:12]
+
+
+def model_name(model: dict[str, Any]) -> str:
+    """A run's model for tables and charts: catalog id and quant, else the file name (which
+    usually carries the quant), else llama-bench's model type; shape-only files say so."""
+    name = model.get("catalog_id") or model.get("file_name") or "model"
+    if " " in name:  # an imported llama-bench model type names its own type
+        return name
+    file_type = model.get("file_type")
+    if model.get("catalog_id") and file_type:
+        name = f"{name} {file_type}"
+    return name + (" (shape-only)" if model.get("shape_only") else "")

@@ -164,11 +164,11 @@ def correction(hw: dict[str, Any], runs: list[CorpusRun]) -> Correction | None:
     if not runs:
         return None
     per_thread = learned_per_thread(runs)
-    corrections = machine_corrections(runs, per_thread)
     target = hardware_key(hw)
-    if target in corrections:
-        decode, prefill = corrections[target]
-        label = next(r.label for r in runs if r.machine == target)
+    mine = [r for r in runs if r.machine == target]
+    if mine:  # only this machine's ratios are needed: a fleet asks once per configuration
+        decode, prefill = machine_corrections(mine, per_thread)[target]
+        label = mine[0].label
         basis = f"profile of this hardware ({label})"
         return Correction(decode, prefill, "measured", basis, per_thread)
     if per_thread is None:

@@ -16,8 +16,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from sizer.profiles.format import model_name
 from sizer.recommend.quality import MAIN_METRIC
-from sizer.report.data import Source, backend_name, median, model_name
+from sizer.report.data import Source, backend_name, median
 
 LABEL_CHARS = 52
 ROW_INCHES = 0.32

@@ -13,7 +13,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sizer.report.data import Source, backend_name, model_name
+from sizer.profiles.format import model_name
+from sizer.report.data import Source, backend_name
 
 METRICS = (("prefill_tok_s", "prefill tok/s"), ("decode_tok_s", "decode tok/s"),
            ("ttft_s", "TTFT s"))  # fmt: skip

@@ -80,16 +80,6 @@ def _named(profiles: list[dict[str, Any]]) -> list[Source]:
     return [Source(machine_label(p), p) for p in merged.values()]
 
 
-def model_name(model: dict[str, Any]) -> str:
-    name = model.get("catalog_id") or model.get("file_name") or "model"
-    if " " in name:  # an imported llama-bench model type names its own type
-        return name
-    file_type = model.get("file_type")
-    if model.get("catalog_id") and file_type:
-        name = f"{name} {file_type}"
-    return name + (" (shape-only)" if model.get("shape_only") else "")
-
-
 def backend_name(run: dict[str, Any]) -> str:
     backend = run["backend"]
     device = backend.get("device") or "CPU"

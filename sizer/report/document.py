@@ -8,8 +8,9 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
+from sizer.profiles.format import model_name
 from sizer.report.charts import CHARTS
-from sizer.report.data import Source, backend_name, median, model_name
+from sizer.report.data import Source, backend_name, median
 
 
 @dataclass
