@@ -220,7 +220,7 @@ def test_a_folder_of_probe_records_keeps_the_good_ones(tmp_path):
     reading = read_probe_records([tmp_path])
     assert [name for name, _ in reading.machines] == ["laptop-a"]
     assert len(reading.problems) == 2
-    assert any("laptop-b.json: not JSON" in p for p in reading.problems)
+    assert any("laptop-b.json: not valid JSON" in p for p in reading.problems)
     assert any("notes.json: not a sizer hardware record" in p for p in reading.problems)
 
 
@@ -266,3 +266,22 @@ def test_tiers(params_b, tier):
     from sizer.fleet.assess import tier_of
 
     assert tier_of(params_b) == tier
+
+
+def test_a_laptop_gpu_runs_on_the_database_figures_not_the_desktop_cards():
+    from sizer.calibrate import prior_params
+    from sizer.fleet.hwdb import load
+    from sizer.fleet.machines import hardware_record
+    from sizer.recommend.devices import GPU_BANDWIDTH_EFFICIENCY, places
+
+    cpu = match("Intel(R) Core(TM) i5-1235U", load("cpus")).entry
+    for name, desktop_gbs in (("NVIDIA GeForce RTX 3050 Laptop GPU", None),
+                              ("NVIDIA GeForce RTX 4060 Laptop GPU", 272)):  # fmt: skip
+        gpu = match(name, load("gpus")).entry
+        hw = hardware_record(cpu, 16 << 30, gpu)
+        [place] = [p for p in places(hw, prior_params(hw, 2)) if p.label == gpu.model]
+        spec = gpu.data["memory_bandwidth_gbs"]
+        assert spec != desktop_gbs
+        efficiency = GPU_BANDWIDTH_EFFICIENCY["discrete"]
+        assert place.params.bandwidth_bytes_s == pytest.approx(spec * 1e9 * efficiency)
+        assert place.memory_bytes == gpu.data["vram_gb"] << 30

@@ -16,7 +16,10 @@ from sizer.errors import InputError
 def fleet_command(
     inputs: Annotated[
         list[Path],
-        typer.Argument(help="An inventory (CSV), or 'sizer probe --json' files or folders."),
+        typer.Argument(
+            help="An inventory (CSV), or folders/files of 'sizer probe --json' or "
+            "examples/collect/sizer-facts.* records."
+        ),
     ],
     task: Annotated[str | None, typer.Option(help="chat, summarization, extraction, …")] = None,
     ctx: Annotated[int | None, typer.Option(help="Typical context length (tokens).")] = None,
@@ -93,8 +96,7 @@ def _read(inputs: list[Path], column_map: str | None):
         raise InputError("one inventory at a time (merge exports into one CSV first)")
     if tables:
         return from_inventory(read_inventory(tables[0], parse_map(column_map)))
-    reading = read_probe_records(inputs)
-    return from_probes(reading.machines, reading.problems)
+    return from_probes(read_probe_records(inputs))
 
 
 def _write_machines(path: Path, fleet, assessed) -> None:

@@ -55,6 +55,11 @@ class Row:
     gpu: str | None
     vram_bytes: int | None
     os: str | None
+    source: str | None = None  # the file a machine-facts record came from (no line number)
+
+    @property
+    def where(self) -> str:
+        return self.source or f"line {self.line}"
 
 
 @dataclass

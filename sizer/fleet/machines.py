@@ -35,6 +35,7 @@ def hardware_record(cpu: Entry, ram_bytes: int, gpu: Entry | None = None,
                 "integrated": False,
                 "memory_total_bytes": vram,
                 "memory_shared_with_ram": False,
+                "spec": _discrete_spec(gpu),
                 "source": "hardware database",
             }
         )
@@ -68,6 +69,20 @@ def hardware_record(cpu: Entry, ram_bytes: int, gpu: Entry | None = None,
     }
 
 
+# The database gives NVIDIA's non-tensor FP16 rate (CUDA cores x 2 x boost clock); llama.cpp's
+# prompt processing runs on the tensor cores, which on GeForce/RTX Ampere and Ada do dense
+# FP16 with FP32 accumulation at twice that (NVIDIA's GA102/AD102 whitepapers: RTX 3090 35.6
+# vs 71 TFLOPS) — the figure the recommend spec table holds for desktop cards.
+NVIDIA_TENSOR_OVER_SHADER_FP16 = 2.0
+
+
+def _discrete_spec(gpu: Entry) -> dict[str, Any]:
+    tflops = gpu.data.get("fp16_tflops")
+    if tflops and gpu.vendor == "NVIDIA":
+        tflops *= NVIDIA_TENSOR_OVER_SHADER_FP16
+    return {"memory_bandwidth_gbs": gpu.data.get("memory_bandwidth_gbs"), "fp16_tflops": tflops}
+
+
 def _physical(data: dict[str, Any]) -> int:
     return (data.get("p_cores") or 0) + (data.get("e_cores") or 0) or 1
 
@@ -96,9 +111,13 @@ def _integrated(cpu: Entry, ram_bytes: int) -> list[dict[str, Any]]:
     igpu, npu = cpu.data.get("igpu"), cpu.data.get("npu")
     if igpu:
         name = f"{cpu.model} GPU" if cpu.vendor == "Apple" else str(igpu.get("name"))
+        spec = {
+            "memory_bandwidth_gbs": (cpu.data.get("memory") or {}).get("max_bandwidth_gbs"),
+            "fp16_tflops": igpu.get("fp16_tflops"),
+        }  # unified memory: the SoC's bandwidth
         out.append({"kind": "gpu", "vendor": cpu.vendor, "name": name, "integrated": True,
                     "memory_total_bytes": ram_bytes, "memory_shared_with_ram": True,
-                    "source": "hardware database"})  # fmt: skip
+                    "spec": spec, "source": "hardware database"})  # fmt: skip
     if npu:
         out.append({"kind": "npu", "vendor": cpu.vendor, "name": str(npu.get("name")),
                     "integrated": True, "memory_shared_with_ram": True,

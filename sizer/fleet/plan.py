@@ -9,8 +9,9 @@ from typing import Any
 
 from sizer.fleet.assess import Assessment, Config, assess
 from sizer.fleet.hwdb import Match, load, match
-from sizer.fleet.inventory import Reading
+from sizer.fleet.inventory import Reading, Row
 from sizer.fleet.machines import hardware_record
+from sizer.fleet.probes import ProbeReading
 
 GIB = 1 << 30
 
@@ -33,6 +34,13 @@ class Fleet:
 
 def from_inventory(reading: Reading) -> Fleet:
     fleet = Fleet(problems=list(reading.problems))
+    _add_rows(fleet, reading.rows)
+    fleet.problems.sort(key=_line_number)
+    return fleet
+
+
+def _add_rows(fleet: Fleet, rows: list[Row]) -> None:
+    """Machines known by their CPU and GPU strings: matched to the database, grouped."""
     cpus, gpus = load("cpus"), load("gpus")
     matched: dict[tuple[str, str], Match] = {}  # a fleet has few distinct strings
 
@@ -42,11 +50,11 @@ def from_inventory(reading: Reading) -> Fleet:
             matched[key] = match(text, entries)
         return matched[key]
 
-    for row in reading.rows:
+    for row in rows:
         cpu = cached(row.cpu, "cpus", cpus)
-        gpu = cached(row.gpu, "gpus", gpus) if row.gpu else None
+        gpu = _first_known_gpu(row.gpu, lambda text: cached(text, "gpus", gpus))
         if cpu.entry is None:
-            problem = f"line {row.line}: {cpu.problem}"
+            problem = f"{row.where}: {cpu.problem}"
             fleet.problems.append(problem)
             fleet.machines.append(Machine(row.machine_id, row.count, row.cpu, None, problem))
             continue
@@ -58,8 +66,16 @@ def from_inventory(reading: Reading) -> Fleet:
         if config not in fleet.records:
             fleet.records[config] = hardware_record(cpu.entry, row.ram_bytes, gpu_entry, vram)
         fleet.machines.append(Machine(row.machine_id, row.count, row.cpu, config))
-    fleet.problems.sort(key=_line_number)
-    return fleet
+
+
+def _first_known_gpu(names: str | None, find: Callable[[str], Match]) -> Match | None:
+    """The first of a machine's GPUs the database knows (a facts record lists the iGPU and
+    the discrete one, "|"-separated); None when it knows none: the machine runs CPU-only."""
+    for name in (names or "").split(" | "):
+        found = find(name) if name.strip() else None
+        if found is not None and found.entry is not None:
+            return found
+    return None
 
 
 def _line_number(problem: str) -> int:
@@ -67,10 +83,12 @@ def _line_number(problem: str) -> int:
     return int(head.removeprefix("line ")) if head.startswith("line ") else 0
 
 
-def from_probes(machines: list[tuple[str, dict[str, Any]]], problems: list[str]) -> Fleet:
-    """Probe records are their own configuration (keyed by CPU, cores, RAM, first GPU)."""
-    fleet = Fleet(problems=list(problems))
-    for name, hw in machines:
+def from_probes(reading: ProbeReading) -> Fleet:
+    """Probe records are their own configuration (keyed by CPU, cores, RAM, first GPU);
+    machine-facts records go through the database like inventory rows."""
+    fleet = Fleet(problems=list(reading.problems))
+    _add_rows(fleet, reading.rows)
+    for name, hw in reading.machines:
         cpu = hw.get("cpu") or {}
         gpus = [a.get("name") for a in hw.get("accelerators") or [] if a.get("kind") == "gpu"]
         ram = (hw.get("memory") or {}).get("total_bytes") or 0

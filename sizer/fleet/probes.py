@@ -1,19 +1,26 @@
-"""The accurate fleet input: ``sizer probe --json`` records collected from the machines
-(a folder of them, or a list of files). Each is checked as ``recommend --hardware`` checks
-one; a file that is not a usable probe record is a problem line, and the rest are used."""
+"""The accurate fleet inputs, collected on the machines themselves (a folder of them, or a
+list of files): ``sizer probe --json`` records, checked as ``recommend --hardware`` checks
+one, and machine-facts records from the dependency-light collection scripts
+(``sizer.fleet.facts``). A file that is neither is a problem line; the rest are used."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sizer.errors import InputError
+from sizer.fleet.facts import facts_row, is_facts
+from sizer.fleet.inventory import Row
+
+MAX_RECORD_BYTES = 16 << 20
 
 
 @dataclass
 class ProbeReading:
     machines: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (name, record)
+    rows: list[Row] = field(default_factory=list)  # machine-facts records
     problems: list[str] = field(default_factory=list)
 
 
@@ -21,12 +28,49 @@ def read_probe_records(paths: list[Path]) -> ProbeReading:
     from sizer.recommend.machine import load_hardware
 
     reading = ProbeReading()
+    seen: set[str] = set()
     for file in _files(paths):
         try:
-            reading.machines.append((file.stem, load_hardware(file)))
+            data = _json(file)
+            if not is_facts(data):
+                reading.machines.append((file.stem, load_hardware(file)))
+                continue
+            row = facts_row(data, str(file), file.stem)
         except InputError as exc:
             reading.problems.append(str(exc).removeprefix("--hardware "))
+            continue
+        except ValueError as exc:
+            reading.problems.append(f"{file}: {exc}")
+            continue
+        if row.machine_id in seen:
+            reading.problems.append(f"{file}: duplicate machine id {row.machine_id!r}; the "
+                                    "first file is kept")  # fmt: skip
+            continue
+        seen.add(row.machine_id)
+        reading.rows.append(row)
     return reading
+
+
+def _json(file: Path) -> Any:
+    """The file's JSON, in UTF-8 or, as Windows PowerShell 5.1's ``>`` writes it, UTF-16."""
+    try:
+        if file.stat().st_size > MAX_RECORD_BYTES:
+            raise ValueError("over 16 MiB: not a probe or machine-facts record")
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot read it ({exc.strerror or exc})") from None
+    encoding = "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    try:
+        return json.loads(raw.decode(encoding))
+    except UnicodeDecodeError:
+        raise ValueError(
+            "not text: expected a 'sizer probe --json' or sizer-facts record"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"not valid JSON at line {exc.lineno} ({exc.msg}); truncated? expected "
+            "a 'sizer probe --json' or sizer-facts record"
+        ) from None
 
 
 def _files(paths: list[Path]) -> list[Path]:

@@ -86,9 +86,17 @@ class Place:
     max_params_b: float | None = None
 
 
-def gpu_spec(name: str) -> tuple[float, float] | None:
-    matches = [k for k in GPU_SPECS if k.lower() in name.lower()]
-    return GPU_SPECS[max(matches, key=len)] if matches else None
+def gpu_spec(acc: dict[str, Any]) -> tuple[float, float] | None:
+    """(memory bandwidth GB/s, FP16 TFLOPS): the record's own spec figures where it carries
+    them (a fleet machine built from the hardware database), else the table by name; a figure
+    the record lacks comes from the table."""
+    name = (acc.get("name") or "").lower()
+    matches = [k for k in GPU_SPECS if k.lower() in name]
+    table = GPU_SPECS[max(matches, key=len)] if matches else (None, None)
+    spec = acc.get("spec") or {}
+    bandwidth = spec.get("memory_bandwidth_gbs") or table[0]
+    tflops = spec.get("fp16_tflops") or table[1]
+    return (bandwidth, tflops) if bandwidth and tflops else None
 
 
 def _gpu_params(bandwidth_gbs: float, tflops: float, efficiency: float, source: str) -> SpeedParams:
@@ -125,7 +133,7 @@ def places(hw: dict[str, Any], cpu: SpeedParams, backend: str = "any") -> list[P
 
 def _accelerator_places(acc: dict[str, Any], cpu: SpeedParams) -> list[Place]:
     name, vendor = acc.get("name") or "?", (acc.get("vendor") or "").lower()
-    spec = gpu_spec(name)
+    spec = gpu_spec(acc)
     if acc.get("kind") == "gpu" and vendor in ("nvidia", "amd") and not acc.get("integrated"):
         if spec is None:
             return []
