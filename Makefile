@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test env models lint bench-bandwidth bench-sizes bench-memory bench-fidelity \
-	bench-speed bench-profiles bench-published bench-fleet profiles-import profile-here clean
+	bench-speed bench-profiles bench-published bench-fleet bench-fleet-hostile profiles-import profile-here clean
 
 # Create the environment once; re-install only when pyproject.toml changes.
 # llama-cpp-python compiles from source the first time (~4-8 min on 2 cores); pip caches it.
@@ -70,6 +70,11 @@ bench-published: $(STAMP)
 # A generated 50,000-row inventory through sizer fleet: wall time and peak memory (~10 s).
 bench-fleet: $(STAMP)
 	$(PY) benchmarks/fleet_scale.py
+
+# 1 GB of garbage (text, no line break, binary) and a truncated inventory through sizer fleet:
+# exit status, time, peak memory, the totals and the first problem (needs 1 GiB of disk).
+bench-fleet-hostile: $(STAMP)
+	$(PY) benchmarks/fleet_hostile.py
 
 # Rebuild profiles/ from the published llama-bench tables in profiles/sources/llama-bench/.
 profiles-import: $(STAMP)

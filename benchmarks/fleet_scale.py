@@ -69,7 +69,8 @@ def main() -> None:
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # Linux: KiB
     data = json.loads(done.stdout)
     summary = {"rows": args.rows, "machines_assessed": data["machines"],
-               "configurations": len(data["configurations"]), "problems": len(data["problems"]),
+               "configurations": len(data["configurations"]),
+               "problems": len(data["problems"]) + data["problems_not_listed"],
                "wall_s": round(wall, 2), "peak_rss_mib": round(peak_kib / 1024, 1)}  # fmt: skip
     print(json.dumps(summary))
     (args.out / f"fleet_scale-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(

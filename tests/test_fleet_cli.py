@@ -27,7 +27,10 @@ def test_the_example_inventory_gets_tiers_problems_and_one_model(tmp_path):
     per_machine = tmp_path / "machines.csv"
     code, out = fleet(str(EXAMPLES / "inventory-intune.csv"), "--csv", str(per_machine))
     assert code == 0, out
-    assert "15 assessed in 13 distinct configuration(s); 2 not assessed; 5 input problem(s)" in out
+    assert (
+        "15 assessed in 13 distinct configuration(s); 2 not assessed (hardware not in the "
+        "database); 3 input row(s)/file(s) skipped as unusable" in out
+    )
     assert "Machines per tier:" in out and "One model for everyone:" in out
     assert "line 18: not in the hardware database: 'Intel(R) Core(TM) i5-10500T" in out
     rows = list(csv.DictReader(per_machine.open()))
@@ -107,3 +110,24 @@ def test_the_coverage_curve_keeps_the_largest_model_for_each_share():
     result = FleetAnswers(10, {}, {}, None, reach)
     assert [(m.model_id, m.quant) for m in frontier(result)] == [
         ("mid", "Q4_K_M"), ("bigger", "Q4_K_M")]  # fmt: skip
+
+
+def test_garbage_after_a_header_is_counted_and_listed_never_held_whole(tmp_path):
+    import random
+
+    rng = random.Random(3)
+    garbage = tmp_path / "export.csv"
+    with garbage.open("w", encoding="utf-8") as out:
+        out.write("Device name,Processor,Total memory (GB)\n")
+        out.write("LT-1,Intel(R) Core(TM) i5-8250U CPU @ 1.60GHz,8\n")
+        out.write("".join(rng.choice("abc ,;0123456789") for _ in range(3 << 20)))  # no newline
+        out.write("\nLT-2,Apple M2 Pro,32\n")
+        for _ in range(300):  # more problems than are listed
+            out.write("".join(rng.choice("xyz,;\t0123456789é") for _ in range(40)) + "\n")
+    code, out = fleet(str(garbage), "--json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["machines"] == 2  # both good rows, around the garbage
+    assert data["problems"][0].startswith("line 3: over 1,048,576 characters")
+    listed, more = len(data["problems"]), data["problems_not_listed"]
+    assert listed == 200 and listed + more == data["skipped_inputs"] + data["not_assessed"] == 301

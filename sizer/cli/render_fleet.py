@@ -17,11 +17,12 @@ def render_what_if(outcome) -> list[str]:
 
 def render_fleet(w, fleet, assessed, result, outcomes=()) -> str:
     used = sum(m.count for m in fleet.machines if m.config is not None)
-    skipped = sum(m.count for m in fleet.machines if m.config is None)
+    unknown = sum(m.count for m in fleet.machines if m.config is None)
     lines = [f"Workload: {w.task}, context {w.ctx}, decode ≥ {w.min_tps:g} tok/s, "
              f"TTFT ≤ {w.max_ttft:g} s",
              f"Machines: {used} assessed in {len(assessed)} distinct configuration(s); "
-             f"{skipped} not assessed; {len(fleet.problems)} input problem(s)", ""]  # fmt: skip
+             f"{unknown} not assessed (hardware not in the database); {fleet.skipped_inputs} "
+             "input row(s)/file(s) skipped as unusable", ""]  # fmt: skip
     lines.append(f"{'configuration':<44} {'machines':>8}  {'tier':<7} {'pick':<34} "
                  f"{'decode':>7} {'TTFT s':>7}  confidence")  # fmt: skip
     counts = machines_per_config(fleet)
@@ -47,6 +48,9 @@ def render_fleet(w, fleet, assessed, result, outcomes=()) -> str:
         lines += render_what_if(outcome)
     if fleet.problems:
         lines += ["", "Input problems (rows not assessed):"] + [f"  {p}" for p in fleet.problems]
+    if fleet.problems_not_listed:
+        lines.append(f"  … and {fleet.problems_not_listed} more (the first "
+                     f"{len(fleet.problems)} are listed)")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -69,6 +73,9 @@ def to_json(w, fleet, assessed, result, outcomes=()) -> dict[str, Any]:
         "one_model": best.__dict__ if best else None,
         "coverage": [m.__dict__ for m in result.coverage],
         "configurations": configs, "problems": fleet.problems,
+        "problems_not_listed": fleet.problems_not_listed,
+        "skipped_inputs": fleet.skipped_inputs,
+        "not_assessed": sum(m.count for m in fleet.machines if m.config is None),
         "what_if": [{"scenario": o.what.text, "per_tier": o.per_tier,
                      "moves": [{"from": a, "to": b, "machines": n}
                                for (a, b), n in o.moves.items()]} for o in outcomes],

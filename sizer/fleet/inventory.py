@@ -42,6 +42,7 @@ MAX_PROBLEMS_KEPT = 200  # the rest are counted, not listed
 MIN_RAM_BYTES = 1 << 30
 MAX_RAM_BYTES = 1 << 40  # 1 TiB: beyond any laptop or desktop in a fleet export
 MAX_FIELD_CHARS = 1000
+MAX_LINE_CHARS = 1 << 20  # longer is not an inventory row; read past it without holding it
 MAX_COUNT = 1_000_000
 
 
@@ -128,13 +129,13 @@ def _delimiter(sample: str) -> str:
 
 
 def read_text(text: io.TextIOBase, mapping: dict[str, str], name: str, delimiter: str) -> Reading:
-    csv.field_size_limit(1 << 20)
-    reader = csv.reader(text, delimiter=delimiter)
+    csv.field_size_limit(MAX_LINE_CHARS)
+    reading = Reading()
+    reader = csv.reader(_bounded_lines(text, reading), delimiter=delimiter)
     try:
         header = next(reader)
     except (StopIteration, csv.Error) as exc:
         raise InputError(f"{name}: no header row ({exc})") from None
-    reading = Reading()
     reading.columns = columns(header, mapping, name)
     index = {f: header.index(c) for f, c in reading.columns.items()}
     seen: set[str] = set()
@@ -148,6 +149,26 @@ def read_text(text: io.TextIOBase, mapping: dict[str, str], name: str, delimiter
         seen.add(row.machine_id)
         reading.rows.append(row)
     return reading
+
+
+def _bounded_lines(text: io.TextIOBase, reading: Reading) -> Iterator[str]:
+    """The file's lines, one per physical line (so the CSV reader's line numbers hold), with
+    a line over MAX_LINE_CHARS read past in pieces and replaced by an empty one: 1 GB
+    without a newline costs 1 MiB of memory, not gigabytes."""
+    number = 0
+    while True:
+        line = text.readline(MAX_LINE_CHARS)
+        if not line:
+            return
+        number += 1
+        if len(line) < MAX_LINE_CHARS or line.endswith(("\n", "\r")):
+            yield line
+            continue
+        while (rest := text.readline(MAX_LINE_CHARS)) and not rest.endswith(("\n", "\r")):
+            pass
+        reading.problem(number, f"over {MAX_LINE_CHARS:,} characters without a line break: "
+                        "not an inventory row (a binary or damaged file?)")  # fmt: skip
+        yield "\n"
 
 
 def _rows(reader, reading: Reading) -> Iterator[tuple[int, list[str]]]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sizer.fleet.assess import Assessment, Config, assess
 from sizer.fleet.hwdb import Match, load, match
-from sizer.fleet.inventory import Reading, Row
+from sizer.fleet.inventory import MAX_PROBLEMS_KEPT, Reading, Row
 from sizer.fleet.machines import hardware_record
 from sizer.fleet.probes import ProbeReading
 
@@ -30,10 +30,19 @@ class Fleet:
     machines: list[Machine] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # input lines that could not be used
     records: dict[Config, dict[str, Any]] = field(default_factory=dict)  # hardware records
+    skipped_inputs: int = 0  # rows or files that could not be read as a machine at all
+    problems_not_listed: int = 0  # beyond MAX_PROBLEMS_KEPT: counted, not listed
+
+    def problem(self, text: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS_KEPT:
+            self.problems.append(text)
+        else:
+            self.problems_not_listed += 1
 
 
 def from_inventory(reading: Reading) -> Fleet:
-    fleet = Fleet(problems=list(reading.problems))
+    fleet = Fleet(problems=list(reading.problems), skipped_inputs=reading.skipped_rows,
+                  problems_not_listed=reading.problems_not_listed)  # fmt: skip
     _add_rows(fleet, reading.rows)
     fleet.problems.sort(key=_line_number)
     return fleet
@@ -55,7 +64,7 @@ def _add_rows(fleet: Fleet, rows: list[Row]) -> None:
         gpu = _first_known_gpu(row.gpu, lambda text: cached(text, "gpus", gpus))
         if cpu.entry is None:
             problem = f"{row.where}: {cpu.problem}"
-            fleet.problems.append(problem)
+            fleet.problem(problem)
             fleet.machines.append(Machine(row.machine_id, row.count, row.cpu, None, problem))
             continue
         gpu_entry = gpu.entry if gpu is not None else None  # an unknown GPU: CPU-only
@@ -86,7 +95,9 @@ def _line_number(problem: str) -> int:
 def from_probes(reading: ProbeReading) -> Fleet:
     """Probe records are their own configuration (keyed by CPU, cores, RAM, first GPU);
     machine-facts records go through the database like inventory rows."""
-    fleet = Fleet(problems=list(reading.problems))
+    fleet = Fleet(skipped_inputs=len(reading.problems))
+    for problem in reading.problems:
+        fleet.problem(problem)
     _add_rows(fleet, reading.rows)
     for name, hw in reading.machines:
         cpu = hw.get("cpu") or {}
