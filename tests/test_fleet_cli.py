@@ -131,3 +131,11 @@ def test_garbage_after_a_header_is_counted_and_listed_never_held_whole(tmp_path)
     assert data["problems"][0].startswith("line 3: over 1,048,576 characters")
     listed, more = len(data["problems"]), data["problems_not_listed"]
     assert listed == 200 and listed + more == data["skipped_inputs"] + data["not_assessed"] == 301
+
+
+def test_speed_spread_statistics_weigh_each_configuration_by_its_machines():
+    from sizer.fleet.report import _weighted_stats
+
+    stats = _weighted_stats([(10.0, 3), (1.0, 1), (20.0, 1)])  # 5 machines: 1, 10, 10, 10, 20
+    assert (stats["whislo"], stats["q1"], stats["med"], stats["q3"], stats["whishi"]) == (
+        1.0, 10.0, 10.0, 10.0, 20.0)  # fmt: skip

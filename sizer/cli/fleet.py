@@ -76,7 +76,8 @@ def fleet_command(
         from sizer.fleet.report import write_fleet_report
 
         title = f"{', '.join(map(str, inputs))}, {w.task}"
-        written = write_fleet_report(report, title, result, assessed, machines_per_config(fleet))
+        written = write_fleet_report(report, title, result, assessed, machines_per_config(fleet),
+                                     w.min_tps)  # fmt: skip
         typer.echo(f"wrote {written} and its charts", err=True)
     if as_json:
         typer.echo(json.dumps(to_json(w, fleet, assessed, result, outcomes), indent=2))

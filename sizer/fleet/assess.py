@@ -33,7 +33,7 @@ class Config:
 @dataclass(frozen=True)
 class Assessment:
     top: Verdict | None
-    tier: str
+    tier: str  # size tier of the largest model that passes (not necessarily the top pick)
     blocked_by: str | None  # when nothing passes: "memory", "decode floor", "TTFT limit", ...
     confidence: str  # of the CPU figures: measured / calibrated / estimated
     ranking: Ranking
@@ -54,7 +54,10 @@ def assess(hw: dict[str, Any], w: Workload, corpus, catalog) -> Assessment:
     ranking = recommend(w, hw, params, budget_bytes=budget, catalog=catalog)
     top = ranking.top
     if top is not None:
-        return Assessment(top, tier_of(top.candidate.params_b), None, params.confidence, ranking)
+        # The tier is the largest model that meets the workload there; the pick is recommend's
+        # (which may prefer a smaller model with a better measured score for the task).
+        largest = max(v.candidate.params_b for v in ranking.passing)
+        return Assessment(top, tier_of(largest), None, params.confidence, ranking)
     return Assessment(None, NO_TIER, _main_obstacle(ranking), params.confidence, ranking)
 
 

@@ -1,5 +1,6 @@
 """``sizer fleet … --report DIR``: report.md with three charts (PNG): machines per tier,
-predicted decode tok/s across the fleet for the most-serving models, and the coverage
+predicted decode tok/s across the fleet for candidate models (the two that serve the most
+machines in each size tier, Q4_K_M), and the coverage
 curve (share of machines each model serves at the workload's floors, by model size)."""
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
 from sizer.fleet.answers import FleetAnswers, ModelReach
 from sizer.fleet.assess import Assessment, Config
 
-TOP_MODELS = 10
+PER_TIER = 2  # candidate models shown per size tier in the speed chart
 
 
 def write_fleet_report(
@@ -23,11 +25,12 @@ def write_fleet_report(
     result: FleetAnswers,
     assessed: dict[Config, Assessment],
     counts: dict[Config, int],
+    decode_floor: float | None = None,
 ) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     charts = {
         "tiers": _tiers(result),
-        "decode_by_model": _decode_by_model(result, assessed, counts),
+        "decode_by_model": _decode_by_model(result, assessed, counts, decode_floor),
         "coverage": _coverage(result),
     }
     lines = [f"# sizer fleet — {title}", "", f"{result.machines} machines assessed.", ""]
@@ -82,27 +85,97 @@ def frontier(result: FleetAnswers) -> list[ModelReach]:
     return curve[::-1]
 
 
-def _decode_by_model(result: FleetAnswers, assessed, counts):
-    series = []
-    for m in frontier(result)[-TOP_MODELS:]:
-        key = (m.model_id, m.quant)
-        values = []
-        for config, a in assessed.items():
-            verdicts = a.ranking.passing + a.ranking.failing
-            speeds = [v.candidate.speed.decode_tok_s for v in verdicts
-                      if (v.candidate.model_id, v.candidate.quant) == key]  # fmt: skip
-            if speeds:
-                values += [max(speeds)] * counts.get(config, 0)
-        if values:
-            series.append((f"{m.model_id} {m.quant} ({m.params_b:.1f}B)", values))
-    if not series:
+PREFERRED_QUANT = "Q4_K_M"  # one quant per model keeps the chart readable; the usual pick
+
+
+def decode_spread(assessed, counts) -> dict[tuple[str, str, float], list[tuple[float, int]]]:
+    """(model, quant, params) -> [(predicted decode tok/s at its best place, machines)] over
+    the configurations where it fits in memory; one quant per model (Q4_K_M where listed)."""
+    quants: dict[str, set[str]] = {}
+    for a in assessed.values():
+        for v in a.ranking.passing + a.ranking.failing:
+            quants.setdefault(v.candidate.model_id, set()).add(v.candidate.quant)
+    chosen = {m: PREFERRED_QUANT if PREFERRED_QUANT in q else sorted(q)[0]
+              for m, q in quants.items()}  # fmt: skip
+    spread: dict[tuple[str, str, float], list[tuple[float, int]]] = {}
+    for config, a in assessed.items():
+        best: dict[tuple[str, str, float], float] = {}
+        for v in a.ranking.passing + a.ranking.failing:
+            c = v.candidate
+            if c.quant != chosen[c.model_id] or any(p.startswith("needs ") for p in v.problems):
+                continue
+            key = (c.model_id, c.quant, c.params_b)
+            best[key] = max(best.get(key, 0.0), c.speed.decode_tok_s)
+        for key, tps in best.items():
+            spread.setdefault(key, []).append((tps, counts.get(config, 0)))
+    return spread
+
+
+def candidates_per_tier(spread, result: FleetAnswers) -> list[tuple[str, str, float]]:
+    """The models worth a row, smallest first: in each size tier, the PER_TIER that meet the
+    workload on the most machines (then the best quality, then fit on the most), so the
+    chart spans the sizes."""
+    from sizer.fleet.assess import tier_of
+
+    served = {(m.model_id, m.quant): (m.machines, m.quality) for m in result.coverage}
+    by_tier: dict[str, list[tuple[str, str, float]]] = {}
+    for key in spread:
+        by_tier.setdefault(tier_of(key[2]), []).append(key)
+    chosen = []
+    for keys in by_tier.values():
+        keys.sort(key=lambda k: (-served.get(k[:2], (0, 0.0))[0], -served.get(k[:2], (0, 0.0))[1],
+                                 -sum(n for _, n in spread[k]), k[0]))  # fmt: skip
+        chosen += keys[:PER_TIER]
+    return sorted(chosen, key=lambda k: (k[2], k[0]))
+
+
+def _weighted_stats(points: list[tuple[float, int]]) -> dict[str, float]:
+    """Box-plot statistics of values each standing for n machines (no expansion: a fleet of
+    50,000 is a few hundred points)."""
+    ordered = sorted(points)
+    total = sum(n for _, n in ordered)
+
+    def quantile(q: float) -> float:
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if seen >= q * total:
+                return value
+        return ordered[-1][0]
+
+    return {"whislo": ordered[0][0], "q1": quantile(0.25), "med": quantile(0.5),
+            "q3": quantile(0.75), "whishi": ordered[-1][0], "fliers": []}  # fmt: skip
+
+
+def _decode_by_model(result: FleetAnswers, assessed, counts, floor: float | None):
+    spread = decode_spread(assessed, counts)
+    keys = candidates_per_tier(spread, result)
+    if not keys:
         return None
-    fig, ax = plt.subplots(figsize=(10, 1.5 + 0.45 * len(series)))
-    ax.boxplot([v for _, v in series], orientation="horizontal",
-               tick_labels=[n for n, _ in series])  # fmt: skip
+    total = result.machines or 1
+    stats, labels = [], []
+    for key in keys:
+        points = [(tps, n) for tps, n in spread[key] if n]
+        if not points:
+            continue
+        fits = sum(n for _, n in points)
+        stats.append(_weighted_stats(points))
+        labels.append(f"{key[0]} {key[1]} ({key[2]:.1f}B; fits {fits / total:.0%})")
+    fig, ax = plt.subplots(figsize=(10, 1.5 + 0.45 * len(stats)))
+    ax.bxp(stats, orientation="horizontal", showfliers=False)
+    ax.set_yticks(range(1, len(labels) + 1), labels)
     ax.set_xscale("log")
-    ax.set_xlabel("predicted decode tok/s on each machine (best place per machine)")
-    ax.set_title("Predicted decode speed across the fleet, models on the coverage curve")
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    if floor:
+        ax.axvline(floor, color="tab:red", linestyle="--", label=f"decode floor {floor:g} tok/s")
+        ax.legend(fontsize=8, loc="upper right")
+    ax.set_xlabel(
+        "predicted decode tok/s on each machine where the model fits (best place per machine)\n"
+        "box: the middle half of those machines, line: median, whiskers: slowest to fastest"
+    )
+    ax.set_title("Predicted decode speed across the fleet, per candidate model")
     fig.tight_layout()
     return fig
 
