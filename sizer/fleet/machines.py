@@ -54,7 +54,7 @@ def hardware_record(cpu: Entry, ram_bytes: int, gpu: Entry | None = None,
             "hybrid": bool(data.get("e_cores")),
             "core_groups": _core_groups(data),
             "max_freq_mhz": (data.get("max_ghz") or 0) * 1000 or None,
-            "isa": _isa(data.get("isa") or [], arch),
+            "isa": isa_flags(data.get("isa") or [], arch),
         },
         "memory": {
             "total_bytes": ram_bytes,
@@ -97,7 +97,8 @@ def _core_groups(data: dict[str, Any]) -> list[dict[str, Any]]:
             {"kind": "E", "physical_cores": e, "logical_cpus": e}]  # fmt: skip
 
 
-def _isa(names: list[str], arch: str) -> dict[str, bool]:
+def isa_flags(names: list[str], arch: str) -> dict[str, bool]:
+    """Probe-style ISA flags from the database's feature names."""
     flags = dict.fromkeys(X86_FLAGS, False) if arch == "x86_64" else {}
     for name in names:
         for flag in ISA_FLAGS.get(name, (name,)):

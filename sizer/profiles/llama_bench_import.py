@@ -110,7 +110,8 @@ def import_text(text: str, machine: Machine, source: Source, fmt: str | None = N
 def hardware(machine: Machine) -> dict[str, Any]:
     cpu_name = str(machine.cpu)
     arch = "aarch64" if any(w in cpu_name.lower() for w in ARM_WORDS) else "x86_64"
-    cpu: dict[str, Any] = {"brand": cpu_name, "arch": arch, "isa": _isa(cpu_name, arch)}
+    isa, isa_source = _isa(cpu_name, arch)
+    cpu: dict[str, Any] = {"brand": cpu_name, "arch": arch, "isa": isa}
     if machine.cores:
         cpu["physical_cores"] = machine.cores
     if machine.threads or machine.cores:
@@ -125,7 +126,7 @@ def hardware(machine: Machine) -> dict[str, Any]:
     accelerators = [{"kind": "gpu", "name": machine.gpu}] if machine.gpu else []
     description = "; ".join(filter(None, [machine.memory and f"memory: {machine.memory}",
                                           machine.os and f"OS: {machine.os}",
-                                          "ISA inferred from the CPU line"]))  # fmt: skip
+                                          isa_source]))  # fmt: skip
     os_name = machine.os.split()[0][:50] if machine.os else None  # the rest is in the description
     return {
         "cpu": cpu,
@@ -136,15 +137,22 @@ def hardware(machine: Machine) -> dict[str, Any]:
     }
 
 
-def _isa(cpu_name: str, arch: str) -> dict[str, bool]:
-    """What the CPU line implies. Every x86 laptop/desktop/server line llama.cpp results are
-    posted for (Core i 4th gen on, Core Ultra, Ryzen, EPYC, Xeon) has AVX2 and FMA; AVX-512
-    only the lines in ``has_avx512``. (The fleet issue's hardware database replaces this.)"""
+def _isa(cpu_name: str, arch: str) -> tuple[dict[str, bool], str]:
+    """The CPU's ISA flags and where they came from: its hardware-database entry where the
+    database knows the CPU (laptop and desktop parts), else what the CPU line implies —
+    every x86 line llama.cpp results are posted for (Core i 4th gen on, Core Ultra, Ryzen,
+    EPYC, Xeon) has AVX2 and FMA; AVX-512 only the lines in ``has_avx512``."""
+    from sizer.fleet.hwdb import load, match
+    from sizer.fleet.machines import isa_flags
+
+    entry = match(cpu_name, load("cpus")).entry
+    if entry is not None and entry.data.get("isa"):
+        return isa_flags(entry.data["isa"], arch), f"ISA from the hardware database ({entry.id})"
     if arch != "x86_64":
-        return (
-            {"dotprod": True} if re.search(r"apple|snapdragon|cix|neoverse", cpu_name, re.I) else {}
-        )
-    return {"avx2": True, "fma": True, "f16c": True, "avx512f": has_avx512(cpu_name)}
+        found = re.search(r"apple|snapdragon|cix|neoverse", cpu_name, re.I)
+        return ({"dotprod": True} if found else {}), "ISA inferred from the CPU line"
+    flags = {"avx2": True, "fma": True, "f16c": True, "avx512f": has_avx512(cpu_name)}
+    return flags, "ISA inferred from the CPU line"
 
 
 def has_avx512(cpu_name: str) -> bool:
