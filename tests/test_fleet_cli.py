@@ -35,7 +35,7 @@ def test_the_example_inventory_gets_tiers_problems_and_one_model(tmp_path):
     assert "line 18: not in the hardware database: 'Intel(R) Core(TM) i5-10500T" in out
     rows = list(csv.DictReader(per_machine.open()))
     assert len(rows) == 17 and {r["tier"] for r in rows if r["tier"]} <= {
-        "<1B", "1-2B", "3-4B", "7-9B", "12-14B", "24-32B", "70B+", "none"}  # fmt: skip
+        "<1B", "1-2B", "3-4B", "7-9B", "12-14B", "24-32B", "40B+", "none"}  # fmt: skip
     assert any(r["problem"].startswith("line 19: not in the hardware database") for r in rows)
 
 
@@ -75,7 +75,7 @@ def test_what_if_more_ram_and_a_new_cpu_move_machines_up_a_tier():
     ram, cpu = json.loads(out)["what_if"]
     assert ram["scenario"] == "ram=64GB" and sum(m["machines"] for m in ram["moves"]) >= 1
     assert sum(ram["per_tier"].values()) == 15 == sum(cpu["per_tier"].values())
-    order = ["<1B", "1-2B", "3-4B", "7-9B", "12-14B", "24-32B", "70B+", "none"]
+    order = ["<1B", "1-2B", "3-4B", "7-9B", "12-14B", "24-32B", "40B+", "none"]
     assert all(order.index(m["to"]) > order.index(m["from"]) for m in ram["moves"] + cpu["moves"])
     assert cpu["moves"]  # an i5-8250U laptop moves up with a Core Ultra 7 155H
 

@@ -258,7 +258,7 @@ def test_a_configuration_is_assessed_with_a_tier_or_the_obstacle():
 
 
 TIER_CASES = [(0.27, "<1B"), (1.5, "1-2B"), (3.2, "3-4B"), (8.0, "7-9B"), (14, "12-14B"),
-              (70, "70B+")]  # fmt: skip
+              (70, "40B+")]  # fmt: skip
 
 
 @pytest.mark.parametrize(("params_b", "tier"), TIER_CASES)
@@ -285,3 +285,24 @@ def test_a_laptop_gpu_runs_on_the_database_figures_not_the_desktop_cards():
         efficiency = GPU_BANDWIDTH_EFFICIENCY["discrete"]
         assert place.params.bandwidth_bytes_s == pytest.approx(spec * 1e9 * efficiency)
         assert place.memory_bytes == gpu.data["vram_gb"] << 30
+
+
+def test_the_tier_is_the_largest_model_that_passes_not_only_the_top_pick():
+    from sizer.fleet.answers import TIER_ORDER
+    from sizer.fleet.assess import tier_of
+    from sizer.fleet.plan import assess_all, from_inventory
+    from sizer.profiles.corpus import Corpus
+    from sizer.recommend.candidates import catalog_options
+    from sizer.recommend.workload import Workload
+
+    fleet = from_inventory(
+        read_inventory(Path(__file__).parents[1] / "examples/inventory-intune.csv")
+    )
+    assessed = assess_all(
+        fleet, Workload(task="chat").resolved(), Corpus([], []), catalog_options()
+    )
+    for a in assessed.values():
+        if a.top is None:
+            continue
+        assert a.tier == tier_of(max(v.candidate.params_b for v in a.ranking.passing))
+        assert TIER_ORDER.index(a.tier) >= TIER_ORDER.index(tier_of(a.top.candidate.params_b))

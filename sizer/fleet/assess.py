@@ -16,9 +16,10 @@ from typing import Any
 from sizer.recommend.rank import Ranking, Verdict, unmet
 from sizer.recommend.workload import Workload
 
-# (upper bound in billions of parameters, tier name), smallest first
+# (upper bound in billions of parameters, tier name), smallest first; "40B+" holds the
+# 70B class and large mixtures of experts (Mixtral 8x7B: 46.7B in memory)
 TIERS = ((1.0, "<1B"), (2.5, "1-2B"), (5.0, "3-4B"), (10.0, "7-9B"), (20.0, "12-14B"),
-         (40.0, "24-32B"), (math.inf, "70B+"))  # fmt: skip
+         (40.0, "24-32B"), (math.inf, "40B+"))  # fmt: skip
 NO_TIER = "none"
 
 
