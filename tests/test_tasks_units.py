@@ -10,9 +10,9 @@ import pytest
 from sizer.bench import results
 from sizer.cli.render_tasks import render_task_records
 from sizer.tasks import behaviour, prompts, suites
-from sizer.tasks.generate import FenceEnd, JsonEnd, _cut_at_stop
 from sizer.tasks.items import TaskItem
 from sizer.tasks.run import TaskRequest, passes
+from sizer.tasks.stops import FenceEnd, JsonEnd, cut_at_stop
 
 CAPTURED = Path(__file__).parent / "fixtures" / "tasks" / "gemma-quick.jsonl"
 
@@ -68,12 +68,10 @@ def test_json_end_notices_the_first_object_closing(pieces: list[str], ends_at: i
 
 def test_stop_strings_and_fences_cut_the_reply() -> None:
     reply = "Here it is:\n```python\ndef f():\n    return 1\n```\nmore"
-    assert (
-        _cut_at_stop(reply, (), fenced=True) == "Here it is:\n```python\ndef f():\n    return 1\n"
-    )
-    assert _cut_at_stop(reply, ()) == reply
-    assert _cut_at_stop("x\nif __name__ == '__main__':", ("\nif __name__",)) == "x"
-    assert _cut_at_stop("```python\nunfinished", (), fenced=True) == "```python\nunfinished"
+    assert cut_at_stop(reply, (), fenced=True) == "Here it is:\n```python\ndef f():\n    return 1\n"
+    assert cut_at_stop(reply, ()) == reply
+    assert cut_at_stop("x\nif __name__ == '__main__':", ("\nif __name__",)) == "x"
+    assert cut_at_stop("```python\nunfinished", (), fenced=True) == "```python\nunfinished"
 
 
 def test_fence_end_waits_for_the_closing_fence() -> None:

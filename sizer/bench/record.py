@@ -100,7 +100,7 @@ def _success(record: dict[str, Any], config: RunConfig, result: dict[str, Any],
         conditions=result["conditions"],
         samples=samples,
         metrics=metrics(samples, result["load_s"], outcome.peak_rss_bytes, config.threads),
-        internal=_internal(reps),
+        internal=internal_summary(reps),
         missing={"energy": result["energy_missing"]} if result["energy_missing"] else {},
     )
     record["warnings"] = warnings(record["metrics"], result["conditions"], config)
@@ -141,7 +141,7 @@ def metrics(
     return out
 
 
-def _internal(reps: list[RepSample]) -> dict[str, Any]:
+def internal_summary(reps: list[RepSample]) -> dict[str, Any]:
     """The backend's own timings, summarised per key (llama.cpp: perf counters)."""
     keys = sorted({k for r in reps for k, v in r.internal.items() if isinstance(v, float)})
     return {k: summarize([r.internal[k] for r in reps if k in r.internal]) for k in keys}

@@ -60,8 +60,11 @@ def _stop_on_sigterm() -> None:
 
 def bench_command(
     models: Annotated[
-        list[str], typer.Argument(help="GGUF files (real or shape-only) or Ollama tags.")
-    ],
+        list[str] | None,
+        typer.Argument(
+            help="GGUF files (real or shape-only) or Ollama tags; none with --endpoint."
+        ),
+    ] = None,
     backend: Annotated[str, typer.Option(help="llama.cpp, openvino, or all.")] = "llama.cpp",
     device: Annotated[
         list[str] | None,
@@ -115,11 +118,55 @@ def bench_command(
     overflow: Annotated[
         str, typer.Option(help="Task inputs longer than the context: truncate or refuse.")
     ] = "truncate",
+    endpoint: Annotated[
+        str | None,
+        typer.Option(
+            help="A running server to measure instead of a file: OpenAI-compatible "
+            "(llama.cpp, LM Studio, vLLM) or Ollama, e.g. http://127.0.0.1:8080."
+        ),
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option(help="The model name on --endpoint (default: its only one).")
+    ] = None,
+    api: Annotated[str, typer.Option(help="--endpoint's API: auto, openai or ollama.")] = "auto",
+    allow_remote: Annotated[
+        bool, typer.Option(help="Allow an --endpoint that is not this machine (prompts leave it).")
+    ] = False,
+    api_key_env: Annotated[
+        str, typer.Option(help="Environment variable holding --endpoint's API key.")
+    ] = "SIZER_API_KEY",
+    concurrency: Annotated[
+        str | None,
+        typer.Option(help="With --endpoint: simultaneous users per level, e.g. 1,2,4,8."),
+    ] = None,
+    requests_per_user: Annotated[
+        int, typer.Option(min=1, max=50, help="Requests each user sends per level.")
+    ] = 2,
+    min_tps: Annotated[
+        float, typer.Option(help="Concurrency: decode floor each user needs, tok/s.")
+    ] = 8.0,
+    max_ttft: Annotated[
+        float, typer.Option(help="Concurrency: longest acceptable time to first token, s.")
+    ] = 5.0,
+    stall_timeout: Annotated[
+        float, typer.Option(min=0.1, help="--endpoint: seconds without data = a stalled server.")
+    ] = 60.0,
 ) -> None:
     """Measure load time, TTFT, prefill and decode tok/s, inter-token latency and peak memory;
     with --tasks or --task-file, measure task accuracy, latency and failure behaviour."""
     import json
 
+    if endpoint is not None:
+        _endpoint(models, endpoint, model, api, allow_remote, api_key_env, concurrency,
+                  requests_per_user, min_tps, max_ttft, stall_timeout, tasks, task_file, quick,
+                  prompt_tokens, gen_tokens, reps, timeout, out, resume, as_json)  # fmt: skip
+        return
+    if not models:
+        raise typer.BadParameter("name GGUF files or Ollama tags, or give --endpoint URL",
+                                 param_hint="MODELS")  # fmt: skip
+    if concurrency is not None:
+        raise typer.BadParameter("a concurrency sweep measures a server: add --endpoint URL",
+                                 param_hint="--concurrency")  # fmt: skip
     if tasks is not None or task_file is not None:
         if backend != "llama.cpp" or device not in (None, [], ["CPU"]):
             # Decision: task suites need grammar-constrained decoding and a token-level loop
@@ -160,6 +207,52 @@ def bench_command(
     else:
         typer.echo(render_records(records, hw))
         typer.echo(f"\n{len(records)} run(s) appended to {out}")
+
+
+def _levels(value: str) -> tuple[int, ...]:
+    try:
+        levels = tuple(sorted({int(p) for p in value.split(",")}))
+    except ValueError:
+        raise typer.BadParameter(
+            "user counts such as 1,2,4,8", param_hint="--concurrency"
+        ) from None
+    if not levels or levels[0] < 1 or levels[-1] > 256:
+        raise typer.BadParameter("user counts from 1 to 256", param_hint="--concurrency")
+    return levels
+
+
+def _endpoint(models, url, model, api, allow_remote, key_env, concurrency, per_user, min_tps,
+              max_ttft, stall_s, tasks, task_file, quick, prompt_tokens, gen_tokens, reps,
+              timeout, out, resume, as_json) -> None:  # fmt: skip
+    from sizer.cli.bench_endpoint import EndpointArgs, run_endpoint
+
+    if models:
+        raise typer.BadParameter("--endpoint measures the server's model: name it with --model, "
+                                 "not as a file argument", param_hint="MODELS")  # fmt: skip
+    args = EndpointArgs(url, model, api, allow_remote, key_env, out, as_json, stall_s)
+    _stop_on_sigterm()
+    if tasks is not None or task_file is not None:
+        from sizer.tasks.run import TaskRequest
+        from sizer.tasks.suites import parse_names
+
+        request = TaskRequest(models=[], out=out, suites=parse_names(tasks) if tasks else [],
+                              task_file=task_file, quick=quick, item_timeout_s=min(timeout, 600),
+                              resume=resume)  # fmt: skip
+        run_endpoint(args, tasks=request)
+    elif concurrency is not None:
+        from sizer.endpoints.sweep import SweepPlan
+
+        plan = SweepPlan(levels=_levels(concurrency), requests_per_user=per_user,
+                         prompt_tokens=prompt_tokens, gen_tokens=gen_tokens, min_tps=min_tps,
+                         max_ttft=max_ttft, stall_s=stall_s, request_s=min(timeout, 600),
+                         level_s=min(timeout, 1800))  # fmt: skip
+        run_endpoint(args, sweep=plan)
+    else:
+        from sizer.endpoints.speed import SpeedPlan
+
+        plan = SpeedPlan(prompt_tokens=prompt_tokens, gen_tokens=gen_tokens, reps=reps,
+                         stall_s=stall_s, request_s=min(timeout, 600))  # fmt: skip
+        run_endpoint(args, speed=plan)
 
 
 def _run_tasks(models: list[str], tasks: str | None, task_file: Path | None, quick: bool,

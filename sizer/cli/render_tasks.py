@@ -52,9 +52,9 @@ def _latency(rec: dict[str, Any]) -> str:
     lat = rec.get("latency") or {}
     if not lat:
         return "—"
-    decode = lat.get("decode_tok_s")
+    decode, prefill = lat.get("decode_tok_s"), lat.get("prefill_tok_s")
     return (f"{lat['e2e_s']['p50']:.1f}/{lat['e2e_s']['p95']:.1f} s  "
-            f"TTFT {lat['ttft_s']['p50']:.2f} s  pp {lat['prefill_tok_s']:.0f}  "
+            f"TTFT {lat['ttft_s']['p50']:.2f} s  pp {f'{prefill:.0f}' if prefill else '—'}  "
             f"tg {decode:.1f}" if decode else "")  # fmt: skip
 
 
@@ -85,6 +85,10 @@ def _model_header(model: str, mine: list[dict[str, Any]]) -> str:
     wall = sum(r.get("wall_s", 0) for r in mine)
     fmt = next((r.get("prompt_format") for r in mine if r.get("prompt_format")), None)
     cfg = first.get("config", {})
+    backend = first.get("backend") or {}
+    if backend.get("name") == "endpoint":
+        return (f"\n{model} — through {backend.get('url')} ({backend.get('device')} API), "
+                f"{wall:.0f} s in all")  # fmt: skip
     return (
         f"\n{model} — {cfg.get('threads', '?')} threads, context {cfg.get('n_ctx', '?')}, "
         f"prompt format {fmt or '?'}, peak RSS {gib(rss)}, {wall:.0f} s in all"

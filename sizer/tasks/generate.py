@@ -19,46 +19,9 @@ import llama_cpp
 import numpy as np
 
 from sizer.backends.llama_cpp import decode_batched
+from sizer.tasks.stops import ENDERS, FenceEnd, JsonEnd, cut_at_stop
 
 _TOKEN_DATA = np.dtype([("id", "<i4"), ("logit", "<f4"), ("p", "<f4")])
-
-
-class FenceEnd:
-    """Notices when a fenced code block has closed: the second ``` in the reply (a preamble
-    line before the opening fence is fine)."""
-
-    def __init__(self) -> None:
-        self.text = ""
-
-    def feed(self, text: str) -> bool:
-        self.text += text
-        return self.text.count("```") >= 2
-
-
-class JsonEnd:
-    """Notices when the first top-level JSON object in a stream of text has closed."""
-
-    def __init__(self) -> None:
-        self.depth, self.in_string, self.escaped, self.started = 0, False, False, False
-
-    def feed(self, text: str) -> bool:
-        for ch in text:
-            if self.in_string:
-                if self.escaped:
-                    self.escaped = False
-                elif ch == "\\":
-                    self.escaped = True
-                elif ch == '"':
-                    self.in_string = False
-            elif ch == '"' and self.started:
-                self.in_string = True
-            elif ch == "{":
-                self.depth, self.started = self.depth + 1, True
-            elif ch == "}" and self.started:
-                self.depth -= 1
-                if self.depth == 0:
-                    return True
-        return False
 
 
 @dataclass
@@ -111,7 +74,7 @@ def greedy(llm: Any, prompt: list[int], max_tokens: int, gbnf: str | None = None
     llama_cpp.llama_memory_clear(llama_cpp.llama_get_memory(ctx), True)
     grammar = Grammar(vocab, gbnf, n_vocab) if gbnf else None
     out, pieces = Generation(), bytearray()
-    ender = {"json": JsonEnd, "fence": FenceEnd}[end]() if end else None
+    ender = ENDERS[end]() if end else None
     try:
         decode_batched(ctx, prompt, llm.n_batch)
         while len(out.tokens) < max_tokens:
@@ -133,18 +96,8 @@ def greedy(llm: Any, prompt: list[int], max_tokens: int, gbnf: str | None = None
     finally:
         if grammar:
             grammar.close()
-    out.text = _cut_at_stop(pieces.decode("utf-8", "replace"), stop, end == "fence")
+    out.text = cut_at_stop(pieces.decode("utf-8", "replace"), stop, end == "fence")
     return out
-
-
-def _cut_at_stop(text: str, stop: tuple[str, ...], fenced: bool = False) -> str:
-    """The reply up to (not including) the first stop string, as OpenAI-style APIs do, or
-    the closing fence of its first code block."""
-    cuts = [text.find(s) for s in stop if s in text]
-    opening = text.find("```")
-    if fenced and opening >= 0 and "```" in text[opening + 3 :]:
-        cuts.append(text.index("```", opening + 3))
-    return text[: min(cuts)] if cuts else text
 
 
 def _stops(text: bytearray, piece: bytes, stop: tuple[str, ...],

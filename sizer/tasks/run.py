@@ -145,12 +145,12 @@ def _run_pass(p: Pass, rec: dict[str, Any], model_path: str, threads: int,
     try:
         run.answer_all()
     except KeyboardInterrupt:
-        results.append(request.out, _finish(rec, p, run, "interrupted", started))
+        results.append(request.out, finish_pass(rec, p, run, "interrupted", started))
         raise
     item_errors = any(reply.get("error") for reply in run.replies.values())
     status = "failed" if not run.replies and run.failures else (
         "partial" if run.failures or item_errors else "ok")  # fmt: skip
-    finished = _finish(rec, p, run, status, started)
+    finished = finish_pass(rec, p, run, status, started)
     progress(p.label, {"event": "done", "record": finished})
     return finished
 
@@ -204,7 +204,7 @@ class _PassRun:
             self.restarts += 1
 
 
-def _finish(rec: dict[str, Any], p: Pass, run: _PassRun, status: str,
+def finish_pass(rec: dict[str, Any], p: Pass, run: _PassRun, status: str,
             started: float) -> dict[str, Any]:  # fmt: skip
     rows = _scored_rows(p, run.replies)
     answered = [reply for _, _, reply, _ in rows if "text" in reply]

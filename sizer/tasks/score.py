@@ -135,12 +135,13 @@ def latency(replies: list[dict[str, Any]]) -> dict[str, Any]:
         return {}
     e2e = [r["total_s"] for r in done]
     ttft = [r["ttft_s"] for r in done]
-    prefill = [r["prompt_tokens"] / r["ttft_s"] for r in done]
+    # an endpoint that reports no prompt usage leaves prompt_tokens unknown
+    prefill = [r["prompt_tokens"] / r["ttft_s"] for r in done if r.get("prompt_tokens")]
     decode = [r["decode_tok_s"] for r in done if r.get("decode_tok_s")]
     return {
         "e2e_s": {"p50": percentile(e2e, 50), "p95": percentile(e2e, 95)},
         "ttft_s": {"p50": percentile(ttft, 50), "p95": percentile(ttft, 95)},
-        "prefill_tok_s": percentile(prefill, 50),
+        "prefill_tok_s": percentile(prefill, 50) if prefill else None,
         "decode_tok_s": percentile(decode, 50) if decode else None,
         "gen_tokens": percentile([r["gen_tokens"] for r in done], 50),
     }  # fmt: skip

@@ -1,0 +1,165 @@
+"""``sizer bench --endpoint URL``: speed, task suites or a concurrency sweep through a
+running server; every finished record appended to --out as it completes."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from sizer.bench import results
+from sizer.endpoints.server import EndpointError, Server, connect
+from sizer.endpoints.target import parse_endpoint
+
+
+@dataclass(frozen=True)
+class EndpointArgs:
+    url: str
+    model: str | None
+    api: str
+    allow_remote: bool
+    key_env: str
+    out: Path
+    as_json: bool
+    stall_s: float
+
+
+def run_endpoint(args: EndpointArgs, *, speed=None, sweep=None, tasks=None) -> None:
+    """One of: a SpeedPlan, a SweepPlan, or a TaskRequest (its models list unused)."""
+    import json
+
+    from sizer.endpoints.records import unreachable
+
+    ep = parse_endpoint(args.url, args.model, args.api, args.allow_remote, args.key_env)
+    kind = "tasks" if tasks is not None else ("endpoint-concurrency" if sweep else "endpoint-speed")
+    try:
+        server = asyncio.run(connect(ep))
+    except EndpointError as exc:
+        results.append(args.out, unreachable(kind, ep.base_url, ep.model, str(exc), {}))
+        raise EndpointError(f"{ep.base_url}: {exc} (recorded in {args.out})") from None
+    if not ep.local:
+        typer.echo(f"note: prompts are sent to {ep.base_url}, which is not this machine",
+                   err=True)  # fmt: skip
+    records = _run(server, args, speed, sweep, tasks)
+    if args.as_json:
+        typer.echo(json.dumps(records, indent=2))
+        return
+    typer.echo(render(server, records, sweep))
+    typer.echo(f"\n{len(records)} record(s) appended to {args.out}")
+
+
+def _run(server: Server, args: EndpointArgs, speed, sweep, tasks) -> list[dict[str, Any]]:
+    from sizer.probe import probe
+
+    hardware = probe().to_dict() if server.endpoint.local else None
+    if tasks is not None:
+        from sizer.cli.render_tasks import TaskProgress
+        from sizer.endpoints.tasks import run_endpoint_tasks
+
+        progress = None if args.as_json else TaskProgress(sys.stderr)
+        records = run_endpoint_tasks(server, tasks, progress)
+        for rec in records:
+            rec["hardware"] = hardware
+        return records
+    if sweep is not None:
+        from sizer.endpoints.sweep import sweep as run_sweep
+
+        def keep(rec: dict[str, Any]) -> None:
+            rec["hardware"] = hardware
+            results.append(args.out, rec)
+            if not args.as_json:
+                level = rec["level"]
+                typer.echo(f"{level['users']} user(s): {level['ok']}/{level['requests']} "
+                           f"requests ok in {level['wall_s']:.0f} s", err=True)  # fmt: skip
+
+        return asyncio.run(run_sweep(server, sweep, keep))
+    from sizer.endpoints.speed import measure
+
+    def step(i: int, n: int, ex) -> None:
+        if not args.as_json:
+            what = "ok" if ex.ok else f"failed: {ex.error}"
+            typer.echo(f"repetition {i}/{n}: {what}", err=True)
+
+    rec = asyncio.run(measure(server, speed, step))
+    rec["hardware"] = hardware
+    results.append(args.out, rec)
+    return [rec]
+
+
+def render(server: Server, records: list[dict[str, Any]], sweep=None) -> str:
+    ep = server.endpoint
+    where = "this machine" if ep.local else "NOT this machine: prompts left it"
+    head = (f"Endpoint {ep.base_url} ({ep.api} API, {server.software or 'server unnamed'}; "
+            f"{where}), model {ep.model}")  # fmt: skip
+    kinds = {r.get("kind") for r in records}
+    if "tasks" in kinds:
+        from sizer.cli.render_tasks import render_task_records
+
+        return head + "\n\n" + render_task_records(records)
+    if "endpoint-concurrency" in kinds:
+        return head + "\n\n" + render_sweep(records, sweep)
+    return head + "\n\n" + render_speed(records[0])
+
+
+def _ms(summary: dict[str, Any], key: str) -> str:
+    value = summary.get(key)
+    return "—" if value is None else f"{value * 1000:.0f}"
+
+
+def render_speed(rec: dict[str, Any]) -> str:
+    if rec["status"] == "failed":
+        return f"failed: {rec.get('error')}"
+    m, server = rec["metrics"], rec.get("server_metrics") or {}
+
+    def pair(name: str) -> str:
+        client = m[name]["median"]
+        theirs = (server.get(name) or {}).get("median")
+        return f"{client:.1f} | {theirs:.1f}" if theirs else f"{client:.1f} | —"
+
+    itl = m["itl_s"]
+    lines = [
+        "TTFT s (median, min-max)     prefill tok/s client | server   decode tok/s client | server"
+        "   ITL p50/p95/p99 ms   reps",
+        f"{m['ttft_s']['median']:.3f} ({m['ttft_s']['min']:.3f}-{m['ttft_s']['max']:.3f})"
+        f"{'':>10}{pair('prefill_tok_s'):>30}   {pair('decode_tok_s'):>29}   "
+        f"{_ms(itl, 'p50')}/{_ms(itl, 'p95')}/{_ms(itl, 'p99'):<12} {m['reps']}",
+    ]
+    if not server:
+        lines.append("(the server reports no timings of its own: client-side figures only)")
+    if rec.get("errors"):
+        lines.append(f"errors: {rec['error']}")
+    return "\n".join(lines)
+
+
+def render_sweep(records: list[dict[str, Any]], plan) -> str:
+    from sizer.endpoints.sweep import SHARE_HELD, users_held
+
+    lines = ["users  requests  ok  errors   TTFT p50/p90 s   ITL p50/p99 ms   "
+             "decode tok/s per request p10/p50   aggregate tok/s  holds"]  # fmt: skip
+    levels = []
+    for rec in records:
+        s = rec["level"]
+        levels.append(s)
+        ttft, dec = s["ttft_s"], s["decode_tok_s_per_request"]
+        ttft_text = f"{ttft['p50']:.2f}/{ttft['p90']:.2f}" if ttft.get("n") else "—"
+        dec_text = f"{dec['p10']:.1f}/{dec['p50']:.1f}" if dec.get("n") else "—"
+        agg = f"{s['aggregate_tok_s']:.1f}" if s.get("aggregate_tok_s") else "—"
+        lines.append(f"{s['users']:>5}  {s['requests']:>8}  {s['ok']:>2}  {s['errors']:>6}   "
+                     f"{ttft_text:>14}   {_ms(s['itl_s'], 'p50')}/{_ms(s['itl_s'], 'p99'):<10}"
+                     f"{dec_text:>24}{agg:>22}  {'yes' if s['holds'] else 'no'}")  # fmt: skip
+        for cause, n in s["error_causes"].items():
+            lines.append(f"       error ×{n}: {cause}")
+    held = users_held(levels)
+    top = max(s["users"] for s in levels)
+    floors = f"≥ {plan.min_tps:g} tok/s each with TTFT ≤ {plan.max_ttft:g} s"
+    if held == 0:
+        answer = f"This server does not hold even one user at {floors}."
+    else:
+        more = " (the largest level measured: try more)" if held == top else ""
+        answer = f"This server holds {held} concurrent user(s) at {floors}{more}."
+    lines += ["", answer + f" ({SHARE_HELD}% of requests must meet both, with no errors.)"]
+    return "\n".join(lines)

@@ -1,0 +1,217 @@
+"""Every fault an endpoint can have gives an error row with its cause, keeps what was
+measured, and ends in one clear line — against scripted servers on 127.0.0.1 that replay
+captured responses or misbehave on purpose."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from endpoint_fake import Fake, capture, openai_models, openai_stream, send, sse_events, stream
+from typer.testing import CliRunner
+
+from sizer.cli import app
+from sizer.errors import SizerError
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _quick_probe(monkeypatch):
+    """The fault tests need no hardware record; the live-server test probes for real."""
+
+    class Nothing:
+        def to_dict(self) -> dict:
+            return {}
+
+    monkeypatch.setattr("sizer.probe.probe", lambda *a, **k: Nothing())
+
+
+def bench(*args: str, env: dict[str, str] | None = None):
+    result = runner.invoke(app, ["bench", *args], env=env)
+    if isinstance(result.exception, SizerError):
+        return result.exception.exit_code, str(result.exception)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.output
+
+
+def records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def speed(url: str, out: Path, *extra: str, env: dict[str, str] | None = None):
+    return bench("--endpoint", url, "--prompt-tokens", "16", "--gen-tokens", "4", "--reps", "2",
+                 "--out", str(out), *extra, env=env)  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_healthy_captured_stream_is_measured(tmp_path):
+    routes = {"GET /v1/models": openai_models, "POST /v1/completions": openai_stream}
+    with Fake(routes) as fake:
+        code, out = speed(fake.url, tmp_path / "r.jsonl")
+    assert code == 0, out
+    [rec] = records(tmp_path / "r.jsonl")
+    assert rec["status"] == "ok" and rec["backend"]["name"] == "endpoint"
+    assert rec["model"] == {"label": "gemma3-270m", "reported": "gemma3-270m"}
+    assert rec["samples"]["decode_tok_s"] and rec["metrics"]["reps"] == 2
+    assert "server reports no timings" in out
+
+
+def test_refused_connection(tmp_path):
+    code, message = speed(f"http://127.0.0.1:{free_port()}", tmp_path / "r.jsonl")
+    assert code == 4 and "connection refused" in message and "\n" not in message
+    [rec] = records(tmp_path / "r.jsonl")
+    assert rec["status"] == "failed" and "connection refused" in rec["error"]
+
+
+def test_tls_to_a_plain_http_server(tmp_path):
+    with Fake({"GET /v1/models": openai_models}) as fake:
+        code, message = speed(fake.url.replace("http:", "https:"), tmp_path / "r.jsonl")
+    assert code == 4 and "TLS" in message
+
+
+def test_a_host_that_does_not_resolve_needs_allow_remote_then_fails_clearly(tmp_path):
+    code, message = speed("http://no-such-host.invalid:8080", tmp_path / "r.jsonl")
+    assert code == 2 and "not this machine" in message and "--allow-remote" in message
+    code, message = speed("http://no-such-host.invalid:8080", tmp_path / "r.jsonl",
+                          "--allow-remote")  # fmt: skip
+    assert code == 4 and "no-such-host.invalid" in message
+    assert records(tmp_path / "r.jsonl")[0]["status"] == "failed"
+
+
+def test_401_says_which_variable_holds_the_key_and_the_key_is_never_written(tmp_path):
+    def needs_key(handler, body) -> None:
+        ok = handler.headers.get("Authorization") == "Bearer right-key"
+        if ok:
+            openai_models(handler, body)
+        else:
+            send(handler, 401, b'{"error":{"message":"Invalid API Key","code":401}}')
+
+    routes = {"GET /v1/models": needs_key, "POST /v1/completions": openai_stream}
+    with Fake(routes) as fake:
+        code, message = speed(fake.url, tmp_path / "r.jsonl", env={"SIZER_API_KEY": "wrong"})
+        assert code == 4 and "HTTP 401" in message and "$SIZER_API_KEY" in message
+        code, out = speed(fake.url, tmp_path / "r.jsonl", env={"SIZER_API_KEY": "right-key"})
+    assert code == 0, out
+    text = (tmp_path / "r.jsonl").read_text()
+    assert "right-key" not in text and "wrong" not in text and "right-key" not in out
+    assert records(tmp_path / "r.jsonl")[-1]["backend"]["api_key_from"] == "SIZER_API_KEY"
+
+
+def test_a_model_the_server_does_not_have(tmp_path):
+    tags = {"models": [{"name": "granite3.3:2b"}]}
+    routes = {"GET /api/tags": lambda h, b: send(h, 200, json.dumps(tags).encode()),
+              "POST /api/generate": lambda h, b: send(
+                  h, 404, capture("ollama-model-not-found-404.json"))}  # fmt: skip
+    with Fake(routes) as fake:
+        code, message = speed(fake.url, tmp_path / "r.jsonl", "--model", "nope")
+        assert code == 4 and "has no model 'nope'" in message and "granite3.3:2b" in message
+        # a server that lists nothing: the generation's own 404 is the error row
+        fake.routes["GET /api/tags"] = lambda h, b: send(h, 404, b"not found")
+        code, out = speed(fake.url, tmp_path / "r.jsonl", "--model", "nope", "--api", "ollama")
+    assert code == 0, out
+    rec = records(tmp_path / "r.jsonl")[-1]
+    assert rec["status"] == "failed" and "HTTP 404" in rec["error"]
+    assert "try pulling it first" in rec["error"]
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        (429, b'{"error":{"message":"Too many requests"}}', "HTTP 429, rate limited"),
+        (500, capture("llama-cpp-python-json-schema-500.json"), "HTTP 500, server error"),
+        (404, b'{"detail":"Not Found"}', "HTTP 404"),
+    ],
+)
+def test_error_statuses_become_error_rows(tmp_path, status, body, expected):
+    routes = {"GET /v1/models": openai_models,
+              "POST /v1/completions": lambda h, b: send(h, status, body)}  # fmt: skip
+    with Fake(routes) as fake:
+        code, out = speed(fake.url, tmp_path / "r.jsonl")
+    assert code == 0, out
+    [rec] = records(tmp_path / "r.jsonl")
+    assert rec["status"] == "failed" and expected in rec["error"] and "\n" not in rec["error"]
+    assert f"failed: {expected}" in out or expected in out
+
+
+def _bad_stream(kind: str):
+    events = sse_events("llama-cpp-python-completions.sse")
+
+    def route(handler, body) -> None:
+        if kind == "malformed":
+            stream(handler, [*events[:3], b'data: {"choices": [{"text": "x"\n\n'])
+        elif kind == "truncated":
+            stream(handler, events[:4])  # closes before finish_reason and [DONE]
+        elif kind == "stall":
+            stream(handler, events[:2])
+            time.sleep(2.0)  # well past --stall-timeout
+
+    return route
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [("malformed", "malformed stream"), ("truncated", "truncated"), ("stall", "stalled")],
+)
+def test_broken_streams_become_error_rows(tmp_path, kind, expected):
+    routes = {"GET /v1/models": openai_models, "POST /v1/completions": _bad_stream(kind)}
+    with Fake(routes) as fake:
+        code, out = speed(fake.url, tmp_path / "r.jsonl", "--stall-timeout", "0.5")
+    assert code == 0, out
+    [rec] = records(tmp_path / "r.jsonl")
+    assert rec["status"] == "failed" and expected in rec["error"]
+
+
+def test_a_server_that_dies_mid_sweep_keeps_the_levels_before(tmp_path):
+    served = {"n": 0}
+    holder: dict = {}
+
+    def once_then_die(handler, body) -> None:
+        served["n"] += 1
+        openai_stream(handler, body)
+        if served["n"] == 1:  # the first level's one request done: the server goes away
+            threading.Thread(target=holder["fake"].stop, daemon=True).start()
+
+    routes = {"GET /v1/models": openai_models, "POST /v1/completions": once_then_die}
+    out_file = tmp_path / "r.jsonl"
+    with Fake(routes) as fake:
+        holder["fake"] = fake
+        code, out = bench("--endpoint", fake.url, "--concurrency", "1,2,4",
+                          "--requests-per-user", "1", "--prompt-tokens", "16", "--gen-tokens", "4",
+                          "--min-tps", "1", "--out", str(out_file))  # fmt: skip
+    assert code == 0, out
+    levels = [r["level"] for r in records(out_file)]
+    assert [lv["users"] for lv in levels] == [1, 2, 4]
+    assert levels[0]["ok"] == 1 and levels[0]["errors"] == 0
+    assert levels[1]["errors"] == 2 and levels[2]["errors"] == 4
+    assert any("refused" in cause for cause in levels[2]["error_causes"])
+    assert "holds 1 concurrent user(s)" in out
+
+
+def test_ollama_native_stream_uses_the_server_timings(tmp_path):
+    tags = {"models": [{"name": "granite3.3:2b"}]}
+    routes = {"GET /api/tags": lambda h, b: send(h, 200, json.dumps(tags).encode()),
+              "POST /api/generate": lambda h, b: stream(
+                  h, [line + b"\n" for line in capture("ollama-generate-granite.ndjson")
+                      .splitlines()], kind="application/x-ndjson")}  # fmt: skip
+    with Fake(routes) as fake:
+        code, out = speed(fake.url, tmp_path / "r.jsonl", "--model", "granite3.3:2b")
+        sent = [body for method, path, _, body in fake.seen if path == "/api/generate"]
+    assert code == 0, out
+    [rec] = records(tmp_path / "r.jsonl")
+    assert rec["backend"]["device"] == "ollama"
+    server = rec["server_metrics"]
+    assert server["prefill_tok_s"]["median"] == pytest.approx(51 / 0.1071611)
+    assert server["decode_tok_s"]["median"] == pytest.approx(64 / 0.6086536)
+    assert "475.9" in out and "105.2" in out  # shown beside the client-side figures
+    assert sent[-1]["raw"] is True and sent[-1]["options"]["temperature"] == 0
