@@ -215,3 +215,17 @@ def test_ollama_native_stream_uses_the_server_timings(tmp_path):
     assert server["decode_tok_s"]["median"] == pytest.approx(64 / 0.6086536)
     assert "475.9" in out and "105.2" in out  # shown beside the client-side figures
     assert sent[-1]["raw"] is True and sent[-1]["options"]["temperature"] == 0
+
+
+def test_endpoint_records_stay_out_of_profiles_reports_and_calibration(tmp_path):
+    from sizer.bench.results import is_local
+
+    routes = {"GET /v1/models": openai_models, "POST /v1/completions": openai_stream}
+    out = tmp_path / "r.jsonl"
+    with Fake(routes) as fake:
+        assert speed(fake.url, out)[0] == 0
+    [rec] = records(out)
+    assert not is_local(rec)
+    result = runner.invoke(app, ["profile", "export", str(out), "-o", str(tmp_path / "p.json")])
+    assert "through a server's API" in str(result.exception or result.output)
+    assert not (tmp_path / "p.json").exists()

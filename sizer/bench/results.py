@@ -40,6 +40,13 @@ def _ends_with_newline(out: Any) -> bool:
     return last == b"\n"
 
 
+def is_local(record: dict[str, Any]) -> bool:
+    """A run of a model file on this machine, as opposed to a measurement through a server's
+    API (``sizer bench --endpoint``: backend "endpoint"), which profiles, reports and the
+    speed model's calibration leave out (it describes the server, not a GGUF on a CPU)."""
+    return (record.get("backend") or {}).get("name") != "endpoint"
+
+
 def load(path: Path) -> list[dict[str, Any]]:
     """Every record in a results file. A torn line (a record cut short by a crash while it
     was written) is skipped; any other malformed line is an error naming its line number."""

@@ -130,7 +130,7 @@ def _machine(hardware: Path | None):
 
 def _records(paths: list[Path] | None) -> list[dict]:
     """Measured runs and task scores: every *.jsonl in the given files and folders."""
-    from sizer.bench.results import load
+    from sizer.bench.results import is_local, load
     from sizer.errors import InputError
 
     if paths is None:
@@ -146,7 +146,7 @@ def _records(paths: list[Path] | None) -> list[dict]:
     found = []
     for f in files:
         try:
-            found += [r for r in load(f) if isinstance(r, dict)]
+            found += [r for r in load(f) if isinstance(r, dict) and is_local(r)]
         except (OSError, ValueError, InputError):
             continue  # a damaged results file must not stop a recommendation
     return found

@@ -41,10 +41,17 @@ def load_records(paths: Iterable[Path]) -> list[dict[str, Any]]:
 
 def export(records: list[dict[str, Any]], title: str | None = None) -> dict[str, Any]:
     """The profile of the machine these records were measured on (only finished runs)."""
+    from sizer.bench.results import is_local
     from sizer.calibration_cache import fingerprint
 
-    finished = [r for r in records if r.get("status") == "ok" and r.get("hardware")]
+    finished = [r for r in records
+                if r.get("status") == "ok" and r.get("hardware") and is_local(r)]  # fmt: skip
     if not finished:
+        if records and not any(is_local(r) for r in records):
+            raise InputError(
+                "these results are runs through a server's API (--endpoint): they measure "
+                "the server and are not part of a machine profile"
+            )
         raise InputError("no finished runs in these results; run 'sizer bench' first")
     machines = {fingerprint(r["hardware"]) for r in finished}
     if len(machines) > 1:

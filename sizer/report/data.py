@@ -54,11 +54,14 @@ def _profiles_in(file: Path, named: bool) -> list[dict[str, Any]]:
 
 
 def _from_results(file: Path) -> list[dict[str, Any]]:
-    from sizer.bench.results import load
+    from sizer.bench.results import is_local, load
     from sizer.calibration_cache import fingerprint
     from sizer.profiles.export import export
 
-    records = [r for r in load(file) if r.get("status") == "ok" and r.get("hardware")]
+    records = [r for r in load(file)
+               if r.get("status") == "ok" and r.get("hardware") and is_local(r)]  # fmt: skip
+    if not records:
+        return []  # endpoint runs only: a server's figures, not a machine profile
     by_machine: dict[str, list[dict[str, Any]]] = {}
     for rec in records:
         by_machine.setdefault(fingerprint(rec["hardware"]), []).append(rec)
