@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test env models lint bench-bandwidth bench-sizes bench-memory bench-fidelity \
-	bench-speed bench-profiles bench-published bench-fleet bench-fleet-hostile profiles-import profile-here clean
+	bench-speed bench-profiles bench-published bench-fleet bench-fleet-hostile bench-endpoint profiles-import profile-here clean
 
 # Create the environment once; re-install only when pyproject.toml changes.
 # llama-cpp-python compiles from source the first time (~4-8 min on 2 cores); pip caches it.
@@ -75,6 +75,11 @@ bench-fleet: $(STAMP)
 # exit status, time, peak memory, the totals and the first problem (needs 1 GiB of disk).
 bench-fleet-hostile: $(STAMP)
 	$(PY) benchmarks/fleet_hostile.py
+
+# The same GGUF in-process and through llama-cpp-python's server on 127.0.0.1: the server
+# path's cost as ratios (Gemma 3 270M and Qwen2.5-Coder-1.5B, two rounds; ~10 min).
+bench-endpoint: $(STAMP) models
+	$(PY) benchmarks/endpoint_overhead.py
 
 # Rebuild profiles/ from the published llama-bench tables in profiles/sources/llama-bench/.
 profiles-import: $(STAMP)

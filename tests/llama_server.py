@@ -30,6 +30,7 @@ def llama_server(
     n_ctx: int = 4096,
     chat_format: str | None = None,
     log: Path | None = None,
+    extra: list[str] | None = None,
 ) -> Iterator[str]:
     """The server's base URL while it runs. ``interrupt_requests`` off: by default a new
     request cuts the one streaming (measured: a 2-user sweep lost half its requests)."""
@@ -39,6 +40,7 @@ def llama_server(
            "--n_ctx", str(n_ctx), "--interrupt_requests", "False"]  # fmt: skip
     if chat_format:
         cmd += ["--chat_format", chat_format]
+    cmd += extra or []
     sink = log.open("w") if log else subprocess.DEVNULL
     proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

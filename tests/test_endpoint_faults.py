@@ -229,3 +229,28 @@ def test_endpoint_records_stay_out_of_profiles_reports_and_calibration(tmp_path)
     result = runner.invoke(app, ["profile", "export", str(out), "-o", str(tmp_path / "p.json")])
     assert "through a server's API" in str(result.exception or result.output)
     assert not (tmp_path / "p.json").exists()
+
+
+def test_ctrl_c_keeps_the_repetitions_already_measured(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    events = sse_events("llama-cpp-python-completions.sse")
+    routes = {"GET /v1/models": openai_models,
+              "POST /v1/completions": lambda h, b: stream(h, events, pause_s=0.15)}  # fmt: skip
+    out = tmp_path / "r.jsonl"
+    with Fake(routes) as fake:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "sizer", "bench", "--endpoint", fake.url, "--reps", "20",
+             "--prompt-tokens", "16", "--gen-tokens", "4", "--out", str(out)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        while "repetition 2/20: ok" not in child.stderr.readline():
+            pass
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=60)
+    assert child.returncode == 130
+    assert err.strip().splitlines()[-1] == "sizer: interrupted; results measured so far are on disk"
+    [rec] = records(out)
+    assert rec["status"] == "interrupted" and rec["metrics"]["reps"] >= 2

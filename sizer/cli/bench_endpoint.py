@@ -76,15 +76,31 @@ def _run(server: Server, args: EndpointArgs, speed, sweep, tasks) -> list[dict[s
                 typer.echo(f"{level['users']} user(s): {level['ok']}/{level['requests']} "
                            f"requests ok in {level['wall_s']:.0f} s", err=True)  # fmt: skip
 
-        return asyncio.run(run_sweep(server, sweep, keep))
-    from sizer.endpoints.speed import measure
+        current: list = []
+        try:
+            return asyncio.run(run_sweep(server, sweep, keep, current))
+        except KeyboardInterrupt:
+            if current and current[0].exchanges:
+                from sizer.endpoints.sweep import interrupted_level
+
+                keep(interrupted_level(server, sweep, current[0]))
+            raise
+    from sizer.endpoints.speed import interrupted, measure
 
     def step(i: int, n: int, ex) -> None:
         if not args.as_json:
             what = "ok" if ex.ok else f"failed: {ex.error}"
             typer.echo(f"repetition {i}/{n}: {what}", err=True)
 
-    rec = asyncio.run(measure(server, speed, step))
+    done: list = []
+    try:
+        rec = asyncio.run(measure(server, speed, step, done))
+    except KeyboardInterrupt:
+        if done:
+            kept = interrupted(server, speed, done)
+            kept["hardware"] = hardware
+            results.append(args.out, kept)
+        raise
     rec["hardware"] = hardware
     results.append(args.out, rec)
     return [rec]
@@ -115,22 +131,29 @@ def render_speed(rec: dict[str, Any]) -> str:
         return f"failed: {rec.get('error')}"
     m, server = rec["metrics"], rec.get("server_metrics") or {}
 
-    def pair(name: str) -> str:
-        client = m[name]["median"]
-        theirs = (server.get(name) or {}).get("median")
-        return f"{client:.1f} | {theirs:.1f}" if theirs else f"{client:.1f} | —"
+    def client(name: str, digits: int) -> str:
+        x = m[name]
+        return f"{x['median']:.{digits}f} ({x['min']:.{digits}f}-{x['max']:.{digits}f})"
+
+    def theirs(name: str) -> str:
+        x = server.get(name)
+        return f"{x['median']:.1f} ({x['min']:.1f}-{x['max']:.1f})" if x else "—"
 
     itl = m["itl_s"]
+    failed = len(rec.get("errors") or [])
     lines = [
-        "TTFT s (median, min-max)     prefill tok/s client | server   decode tok/s client | server"
-        "   ITL p50/p95/p99 ms   reps",
-        f"{m['ttft_s']['median']:.3f} ({m['ttft_s']['min']:.3f}-{m['ttft_s']['max']:.3f})"
-        f"{'':>10}{pair('prefill_tok_s'):>30}   {pair('decode_tok_s'):>29}   "
-        f"{_ms(itl, 'p50')}/{_ms(itl, 'p95')}/{_ms(itl, 'p99'):<12} {m['reps']}",
+        f"{'':20}{'client: median (min-max)':<30}server's own timing",
+        f"{'TTFT s':20}{client('ttft_s', 3):<30}—",
+        f"{'prefill tok/s':20}{client('prefill_tok_s', 1):<30}{theirs('prefill_tok_s')}",
+        f"{'decode tok/s':20}{client('decode_tok_s', 1):<30}{theirs('decode_tok_s')}",
+        f"{'ITL p50/p95/p99 ms':20}{_ms(itl, 'p50')}/{_ms(itl, 'p95')}/{_ms(itl, 'p99')}",
+        f"{'repetitions':20}{m['reps']} ok, {failed} failed; prompt "
+        f"{rec['prompt_tokens_sent']['median']:.0f} tokens, "
+        f"{rec['gen_tokens']['median']:.0f} generated",
     ]
     if not server:
         lines.append("(the server reports no timings of its own: client-side figures only)")
-    if rec.get("errors"):
+    if failed:
         lines.append(f"errors: {rec['error']}")
     return "\n".join(lines)
 

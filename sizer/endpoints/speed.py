@@ -43,12 +43,14 @@ def prompt_of(chars: int) -> str:
     return f"Note {secrets.token_hex(3)}. {body}"
 
 
-async def measure(server: Server, plan: SpeedPlan, progress=None) -> dict[str, Any]:
+async def measure(server: Server, plan: SpeedPlan, progress=None,
+                  exchanges: list[Exchange] | None = None) -> dict[str, Any]:  # fmt: skip
     """The record of one speed run (status ok, partial or failed; never raises for a
-    server fault)."""
+    server fault). ``exchanges`` collects the repetitions as they finish (the caller keeps
+    them if the run is interrupted: ``interrupted``)."""
     ep = server.endpoint
     rec = base_record("endpoint-speed", server, plan.config(), None)
-    exchanges: list[Exchange] = []
+    exchanges = [] if exchanges is None else exchanges
     chars = plan.prompt_tokens * CHARS_PER_TOKEN
     async with new_client(ep, plan.stall_s) as client:
         warm = await exchange(client, ep, Ask(prompt=prompt_of(int(chars)), max_tokens=4),
@@ -69,6 +71,13 @@ async def measure(server: Server, plan: SpeedPlan, progress=None) -> dict[str, A
             if progress:
                 progress(rep + 1, plan.reps, exchanges[-1])
     return finish(rec, exchanges, plan, counted)
+
+
+def interrupted(server: Server, plan: SpeedPlan, exchanges: list[Exchange]) -> dict[str, Any]:
+    """What a Ctrl-C'd speed run measured before it stopped."""
+    rec = finish(base_record("endpoint-speed", server, plan.config(), None), exchanges, plan)
+    rec.update(status="interrupted", error="interrupted (Ctrl-C); the repetitions before it kept")
+    return rec
 
 
 def finish(rec: dict[str, Any], exchanges: list[Exchange], plan: SpeedPlan,

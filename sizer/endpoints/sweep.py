@@ -101,8 +101,10 @@ def users_held(summaries: list[dict[str, Any]]) -> int:
     return held
 
 
-async def run_level(server: Server, users: int, plan: SweepPlan) -> Level:
-    ep, level = server.endpoint, Level(users)
+async def run_level(server: Server, users: int, plan: SweepPlan,
+                    level: Level | None = None) -> Level:  # fmt: skip
+    ep = server.endpoint
+    level = level or Level(users)
     chars = int(plan.prompt_tokens * CHARS_PER_TOKEN)
     started = time.perf_counter()
     cutoff = started + plan.level_s
@@ -122,24 +124,41 @@ async def run_level(server: Server, users: int, plan: SweepPlan) -> Level:
     return level
 
 
-async def sweep(server: Server, plan: SweepPlan, on_level=None) -> list[dict[str, Any]]:
+async def sweep(server: Server, plan: SweepPlan, on_level=None,
+                current: list[Level] | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """One record per level, in order (each handed to ``on_level`` as soon as it is done,
-    so a sweep cut short keeps the levels before)."""
+    so a sweep cut short keeps the levels before). ``current`` holds the level in flight
+    (for ``interrupted_level`` after a Ctrl-C)."""
     out = []
     for users in plan.levels:
-        rec = base_record("endpoint-concurrency", server, plan.config(users), None)
-        level = await run_level(server, users, plan)
-        summary = level.summary(plan)
-        rec.update(finished_at=record.now_iso(), level=summary,
-                   status="ok" if summary["errors"] == 0 and summary["ok"] else
-                   ("partial" if summary["ok"] else "failed"))  # fmt: skip
-        if summary["errors"]:
-            cause = next(iter(summary["error_causes"]))
-            rec["error"] = (
-                f"{summary['errors']} of {summary['requests']} request(s) failed: {cause}"
-            )
-        rec["model"]["reported"] = next((e.model for e in level.exchanges if e.model), None)
-        out.append(rec)
+        level = Level(users)
+        if current is not None:
+            current[:] = [level]
+        await run_level(server, users, plan, level)
+        out.append(level_record(server, plan, level))
         if on_level:
-            on_level(rec)
+            on_level(out[-1])
+        if current is not None:
+            current.clear()
     return out
+
+
+def interrupted_level(server: Server, plan: SweepPlan, level: Level) -> dict[str, Any]:
+    """The requests a Ctrl-C'd level finished, as that level's record ("interrupted")."""
+    level.wall_s = level.wall_s or 0.0
+    rec = level_record(server, plan, level)
+    rec.update(status="interrupted", error="interrupted (Ctrl-C) during this level")
+    return rec
+
+
+def level_record(server: Server, plan: SweepPlan, level: Level) -> dict[str, Any]:
+    rec = base_record("endpoint-concurrency", server, plan.config(level.users), None)
+    summary = level.summary(plan)
+    status = "ok" if summary["errors"] == 0 and summary["ok"] else (
+        "partial" if summary["ok"] else "failed")  # fmt: skip
+    rec.update(finished_at=record.now_iso(), level=summary, status=status)
+    if summary["errors"]:
+        cause = next(iter(summary["error_causes"]))
+        rec["error"] = f"{summary['errors']} of {summary['requests']} request(s) failed: {cause}"
+    rec["model"]["reported"] = next((e.model for e in level.exchanges if e.model), None)
+    return rec

@@ -64,6 +64,7 @@ def run_endpoint_tasks(server: Server, request: TaskRequest,
         errors = sum(1 for r in run.replies.values() if r.get("error"))
         status = "failed" if errors == len(p.pairs) else ("partial" if errors else "ok")
         finished = finish_pass(rec, p, run, status, started)
+        finished["model"]["reported"] = run.loaded.get("model")
         if errors == len(p.pairs):
             finished["error"] = next(iter(run.replies.values())).get("error")
         results.append(request.out, finished)
@@ -84,7 +85,7 @@ async def _answer_all(server: Server, run: EndpointPass, item_s: float, say) -> 
                 ex = await exchange(client, ep, _ask(prompt, style), item_s)
             run.replies[prompt.uid] = {"uid": prompt.uid, **reply(ex, prompt.stop, prompt.end)}
             if not run.loaded and ex.ok:
-                run.loaded = {"prompt_format": "server chat template"}
+                run.loaded = {"prompt_format": "server chat template", "model": ex.model}
             say(run.p.label, {"event": "item", "uid": prompt.uid, "done": len(run.replies),
                               "n": len(run.p.pairs)})  # fmt: skip
 
