@@ -40,16 +40,18 @@ def run_endpoint(args: EndpointArgs, *, speed=None, sweep=None, tasks=None) -> N
         server = asyncio.run(connect(ep))
     except EndpointError as exc:
         results.append(args.out, unreachable(kind, ep.base_url, ep.model, str(exc), {}))
-        raise EndpointError(f"{ep.base_url}: {exc} (recorded in {args.out})") from None
+        raise EndpointError(f"{exc} (recorded in {args.out})") from None
     if not ep.local:
         typer.echo(f"note: prompts are sent to {ep.base_url}, which is not this machine",
                    err=True)  # fmt: skip
     records = _run(server, args, speed, sweep, tasks)
     if args.as_json:
         typer.echo(json.dumps(records, indent=2))
-        return
-    typer.echo(render(server, records, sweep))
-    typer.echo(f"\n{len(records)} record(s) appended to {args.out}")
+    else:
+        typer.echo(render(server, records, sweep))
+        typer.echo(f"\n{len(records)} record(s) appended to {args.out}")
+    if records and all(r.get("status") == "failed" for r in records):
+        raise EndpointError(f"nothing was measured: {records[0].get('error')}")
 
 
 def _run(server: Server, args: EndpointArgs, speed, sweep, tasks) -> list[dict[str, Any]]:

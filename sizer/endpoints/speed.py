@@ -56,11 +56,8 @@ async def measure(server: Server, plan: SpeedPlan, progress=None,
         warm = await exchange(client, ep, Ask(prompt=prompt_of(int(chars)), max_tokens=4),
                               plan.request_s)  # fmt: skip
         counted = None
-        if warm.ok:  # size the prompt to the request, in the server's own tokens
-            counted = await prompt_tokens(client, ep, prompt_of(int(chars)), plan.request_s)
-            if counted:
-                chars *= plan.prompt_tokens / counted
-                counted = await prompt_tokens(client, ep, prompt_of(int(chars)), plan.request_s)
+        if warm.ok:
+            chars, counted = await sized(client, ep, plan.prompt_tokens, plan.request_s)
         else:
             exchanges.append(warm)
         for rep in range(plan.reps):
@@ -71,6 +68,17 @@ async def measure(server: Server, plan: SpeedPlan, progress=None,
             if progress:
                 progress(rep + 1, plan.reps, exchanges[-1])
     return finish(rec, exchanges, plan, counted)
+
+
+async def sized(client, ep, target_tokens: int, deadline_s: float) -> tuple[float, int | None]:
+    """Characters of prose that make ``target_tokens`` in the server's own tokenizer, and
+    the count it gives for them (None: it reports no usage; the first guess stands)."""
+    chars = target_tokens * CHARS_PER_TOKEN
+    counted = await prompt_tokens(client, ep, prompt_of(int(chars)), deadline_s)
+    if counted:
+        chars *= target_tokens / counted
+        counted = await prompt_tokens(client, ep, prompt_of(int(chars)), deadline_s)
+    return chars, counted
 
 
 def interrupted(server: Server, plan: SpeedPlan, exchanges: list[Exchange]) -> dict[str, Any]:

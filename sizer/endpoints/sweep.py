@@ -21,7 +21,7 @@ from sizer.bench.stats import latency_summary, percentile
 from sizer.endpoints.client import Ask, Exchange, exchange, new_client
 from sizer.endpoints.records import base_record
 from sizer.endpoints.server import Server
-from sizer.endpoints.speed import CHARS_PER_TOKEN, prompt_of
+from sizer.endpoints.speed import CHARS_PER_TOKEN, prompt_of, sized
 
 SHARE_HELD = 90  # percent of requests that must meet the floors
 
@@ -101,11 +101,11 @@ def users_held(summaries: list[dict[str, Any]]) -> int:
     return held
 
 
-async def run_level(server: Server, users: int, plan: SweepPlan,
-                    level: Level | None = None) -> Level:  # fmt: skip
+async def run_level(server: Server, users: int, plan: SweepPlan, level: Level | None = None,
+                    chars: int | None = None) -> Level:  # fmt: skip
     ep = server.endpoint
     level = level or Level(users)
-    chars = int(plan.prompt_tokens * CHARS_PER_TOKEN)
+    chars = chars or int(plan.prompt_tokens * CHARS_PER_TOKEN)
     started = time.perf_counter()
     cutoff = started + plan.level_s
 
@@ -130,11 +130,15 @@ async def sweep(server: Server, plan: SweepPlan, on_level=None,
     so a sweep cut short keeps the levels before). ``current`` holds the level in flight
     (for ``interrupted_level`` after a Ctrl-C)."""
     out = []
+    async with new_client(server.endpoint, plan.stall_s) as client:  # warm up, size the prompt
+        await exchange(client, server.endpoint, Ask(prompt=prompt_of(64), max_tokens=2),
+                       plan.request_s)  # fmt: skip
+        chars, _ = await sized(client, server.endpoint, plan.prompt_tokens, plan.request_s)
     for users in plan.levels:
         level = Level(users)
         if current is not None:
             current[:] = [level]
-        await run_level(server, users, plan, level)
+        await run_level(server, users, plan, level, int(chars))
         out.append(level_record(server, plan, level))
         if on_level:
             on_level(out[-1])
