@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test env models lint bench-bandwidth bench-sizes bench-memory bench-fidelity \
-	bench-speed bench-profiles bench-published bench-fleet bench-fleet-hostile bench-endpoint profiles-import profile-here clean
+	bench-speed bench-profiles bench-published bench-fleet bench-fleet-hostile bench-endpoint endpoint-faults profiles-import profile-here clean
 
 # Create the environment once; re-install only when pyproject.toml changes.
 # llama-cpp-python compiles from source the first time (~4-8 min on 2 cores); pip caches it.
@@ -80,6 +80,11 @@ bench-fleet-hostile: $(STAMP)
 # path's cost as ratios (Gemma 3 270M and Qwen2.5-Coder-1.5B, two rounds; ~10 min).
 bench-endpoint: $(STAMP) models
 	$(PY) benchmarks/endpoint_overhead.py
+
+# Each endpoint fault (refused, DNS, TLS, 401/404/429/500, unknown model, malformed,
+# truncated and stalled streams, a server dying mid-sweep) through the CLI: exit, line, rows.
+endpoint-faults: $(STAMP)
+	$(PY) benchmarks/endpoint_faults.py
 
 # Rebuild profiles/ from the published llama-bench tables in profiles/sources/llama-bench/.
 profiles-import: $(STAMP)
