@@ -253,3 +253,38 @@ def test_ctrl_c_keeps_the_repetitions_already_measured(tmp_path):
     assert err.strip().splitlines()[-1] == "sizer: interrupted; results measured so far are on disk"
     [rec] = records(out)
     assert rec["status"] == "interrupted" and rec["metrics"]["reps"] >= 2
+
+
+def test_tasks_through_ollama_chat_and_the_structured_output_fallback(tmp_path):
+    """Ollama's /api/chat answers every item (the documented stream); an OpenAI server that
+    refuses response_format json_schema (llama-cpp-python's captured 500) gets json_object."""
+    chat = [line + b"\n" for line in capture("ollama-chat-docs.ndjson").splitlines()]
+    tags = {"models": [{"name": "llama3.2:latest"}]}
+    ndjson = "application/x-ndjson"
+    routes = {"GET /api/tags": lambda h, b: send(h, 200, json.dumps(tags).encode()),
+              "POST /api/chat": lambda h, b: stream(h, chat, kind=ndjson)}  # fmt: skip
+    out = tmp_path / "r.jsonl"
+    with Fake(routes) as fake:
+        code, text = bench("--endpoint", fake.url, "--model", "llama3.2", "--tasks",
+                           "classification", "--quick", "--out", str(out))  # fmt: skip
+    assert code == 0, text
+    [rec] = records(out)
+    assert rec["backend"]["device"] == "ollama" and rec["status"] == "ok"
+    assert rec["model"]["reported"] == "llama3.2" and rec["items"][0]["reply"] == "The"
+
+    def chat_or_refuse(handler, body) -> None:
+        if (body.get("response_format") or {}).get("type") == "json_schema":
+            send(handler, 500, capture("llama-cpp-python-json-schema-500.json"))
+        else:
+            stream(handler, sse_events("llama-cpp-python-chat.sse"))
+
+    routes = {"GET /v1/models": openai_models, "POST /v1/chat/completions": chat_or_refuse}
+    with Fake(routes) as fake:
+        code, text = bench("--endpoint", fake.url, "--tasks", "extraction", "--quick",
+                           "--out", str(out))  # fmt: skip
+        formats = [(b.get("response_format") or {}).get("type") for _, p, _, b in fake.seen
+                   if p == "/v1/chat/completions"]  # fmt: skip
+    assert code == 0, text
+    grammar = [r for r in records(out) if (r.get("suite") or {}).get("variant") == "grammar"]
+    assert grammar[0]["status"] == "ok"
+    assert formats.count("json_schema") == 1 and "json_object" in formats  # asked once, then kept
