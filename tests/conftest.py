@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROBE_FIXTURES = FIXTURES / "probe"
+
+# A test run started in the background (``cmd &`` from a script) inherits SIGINT ignored, and
+# so would every sizer it starts: the Ctrl-C tests could not interrupt them. A handler (not
+# "ignore") here makes the children start with SIGINT at its default again.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
