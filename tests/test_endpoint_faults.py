@@ -288,3 +288,30 @@ def test_tasks_through_ollama_chat_and_the_structured_output_fallback(tmp_path):
     grammar = [r for r in records(out) if (r.get("suite") or {}).get("variant") == "grammar"]
     assert grammar[0]["status"] == "ok"
     assert formats.count("json_schema") == 1 and "json_object" in formats  # asked once, then kept
+
+
+def test_a_connection_closed_before_any_answer_is_tried_once_more(tmp_path):
+    """llama-server closes a kept-alive connection after a few requests; a request that
+    caught it closing got nothing back and is sent again, once."""
+    calls = {"n": 0}
+
+    def flaky(handler, body) -> None:
+        calls["n"] += 1
+        if calls["n"] % 2 == 1:
+            return  # hang up without a byte of response
+        openai_stream(handler, body)
+
+    routes = {"GET /v1/models": openai_models, "POST /v1/completions": flaky}
+    with Fake(routes) as fake:
+        code, out = speed(fake.url, tmp_path / "r.jsonl")
+    assert code == 0, out
+    [rec] = records(tmp_path / "r.jsonl")
+    assert rec["status"] == "ok" and rec["errors"] == [] and rec["metrics"]["reps"] == 2
+
+    def always_hangs_up(handler, body) -> None:
+        return
+
+    routes["POST /v1/completions"] = always_hangs_up
+    with Fake(routes) as fake:
+        code, message = speed(fake.url, tmp_path / "r.jsonl")
+    assert code == 4 and "closed the connection" in message

@@ -110,13 +110,22 @@ async def exchange(client: httpx.AsyncClient, ep: Endpoint, ask: Ask,
                    deadline_s: float) -> Exchange:  # fmt: skip
     """Send ``ask`` streamed; never raises for a network or server fault (see ``error``)."""
     url, body = route(ep, ask)
-    out = Exchange()
-    try:
-        await asyncio.wait_for(_stream(client, ep, url, body, out, ask.end), deadline_s)
-    except TimeoutError:
-        out.error = f"no complete answer within {deadline_s:g} s (the request was abandoned)"
-    except (httpx.HTTPError, WireError, OSError) as exc:
-        out.error = describe(exc, url, ep)
+    for attempt in range(2):
+        out = Exchange()
+        try:
+            await asyncio.wait_for(_stream(client, ep, url, body, out, ask.end), deadline_s)
+        except TimeoutError:
+            out.error = f"no complete answer within {deadline_s:g} s (the request was abandoned)"
+        except httpx.RemoteProtocolError as exc:
+            if attempt == 0 and out.status is None:
+                # "Server disconnected without sending a response": a kept-alive connection
+                # the server had just closed (llama-server closes one after a few requests).
+                # Nothing of this request reached the server's answer: send it once more.
+                continue
+            out.error = describe(exc, url, ep)
+        except (httpx.HTTPError, WireError, OSError) as exc:
+            out.error = describe(exc, url, ep)
+        return out
     return out
 
 

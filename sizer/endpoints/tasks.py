@@ -65,8 +65,9 @@ def run_endpoint_tasks(server: Server, request: TaskRequest,
         status = "failed" if errors == len(p.pairs) else ("partial" if errors else "ok")
         finished = finish_pass(rec, p, run, status, started)
         finished["model"]["reported"] = run.loaded.get("model")
-        if errors == len(p.pairs):
-            finished["error"] = next(iter(run.replies.values())).get("error")
+        if errors:
+            first = next(r["error"] for r in run.replies.values() if r.get("error"))
+            finished["error"] = f"{errors} of {len(p.pairs)} item(s) failed: {first}"
         results.append(request.out, finished)
         kept.append(finished)
         say(p.label, {"event": "done", "record": finished})
