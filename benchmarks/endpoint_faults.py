@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from endpoint_fake import (  # the tests' scripted server
     sse_events,
     stream,
 )
+from llama_server import free_port
 
 EVENTS = sse_events("llama-cpp-python-completions.sse")
 TAGS = json.dumps({"models": [{"name": "granite3.3:2b"}]}).encode()
@@ -41,12 +41,6 @@ def run(url: str, *extra: str, env: dict[str, str] | None = None) -> tuple[int, 
     line = done.stderr.strip().splitlines()[-1] if done.returncode else "(exit 0)"
     recs = [json.loads(x) for x in out.read_text().splitlines()] if out.exists() else []
     return done.returncode, line, [f"{r['status']}: {r.get('error')}" for r in recs]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def served(routes: dict, *extra: str, env=None, https: bool = False):

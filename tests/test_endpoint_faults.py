@@ -5,13 +5,13 @@ captured responses or misbehave on purpose."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from pathlib import Path
 
 import pytest
 from endpoint_fake import Fake, capture, openai_models, openai_stream, send, sse_events, stream
+from llama_server import free_port
 from typer.testing import CliRunner
 
 from sizer.cli import app
@@ -47,12 +47,6 @@ def records(path: Path) -> list[dict]:
 def speed(url: str, out: Path, *extra: str, env: dict[str, str] | None = None):
     return bench("--endpoint", url, "--prompt-tokens", "16", "--gen-tokens", "4", "--reps", "2",
                  "--out", str(out), *extra, env=env)  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_a_healthy_captured_stream_is_measured(tmp_path):

@@ -57,6 +57,7 @@ def test_a_quick_task_suite_through_the_server(server_url, tmp_path):
     assert rec["status"] in ("ok", "partial") and len(rec["items"]) == rec["suite"]["n"]
     assert 0.0 <= rec["scores"]["accuracy"] <= 1.0
     assert rec["latency"]["ttft_s"]["p50"] > 0
+    assert rec["hardware"]["cpu"]  # on disk too: the server runs here
     assert "through " + server_url in text
 
 

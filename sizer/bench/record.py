@@ -37,7 +37,9 @@ def base_record(
     }  # fmt: skip
 
 
-def model_failure(name: str, message: str, hardware: dict[str, Any]) -> dict[str, Any]:
+def model_failure(
+    name: str | None, message: str, hardware: dict[str, Any] | None
+) -> dict[str, Any]:
     """A model that could not even be planned (unreadable file, unknown name)."""
     return {"format": FORMAT, "format_version": FORMAT_VERSION, "key": None, "status": "failed",
             "started_at": now_iso(), "finished_at": now_iso(), "model": {"label": name},

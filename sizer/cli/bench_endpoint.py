@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,11 @@ def run_endpoint(args: EndpointArgs, *, speed=None, sweep=None, tasks=None) -> N
     except EndpointError as exc:
         results.append(args.out, unreachable(kind, ep.base_url, ep.model, str(exc), {}))
         raise EndpointError(f"{exc} (recorded in {args.out})") from None
-    if not ep.local:
+    if ep.local:  # the server runs here: its records carry this machine's probe
+        from sizer.probe import probe
+
+        server = replace(server, hardware=probe().to_dict())
+    else:
         typer.echo(f"note: prompts are sent to {ep.base_url}, which is not this machine",
                    err=True)  # fmt: skip
     records = _run(server, args, speed, sweep, tasks)
@@ -55,23 +59,16 @@ def run_endpoint(args: EndpointArgs, *, speed=None, sweep=None, tasks=None) -> N
 
 
 def _run(server: Server, args: EndpointArgs, speed, sweep, tasks) -> list[dict[str, Any]]:
-    from sizer.probe import probe
-
-    hardware = probe().to_dict() if server.endpoint.local else None
     if tasks is not None:
         from sizer.cli.render_tasks import TaskProgress
         from sizer.endpoints.tasks import run_endpoint_tasks
 
         progress = None if args.as_json else TaskProgress(sys.stderr)
-        records = run_endpoint_tasks(server, tasks, progress)
-        for rec in records:
-            rec["hardware"] = hardware
-        return records
+        return run_endpoint_tasks(server, tasks, progress)
     if sweep is not None:
         from sizer.endpoints.sweep import sweep as run_sweep
 
         def keep(rec: dict[str, Any]) -> None:
-            rec["hardware"] = hardware
             results.append(args.out, rec)
             if not args.as_json:
                 level = rec["level"]
@@ -99,11 +96,8 @@ def _run(server: Server, args: EndpointArgs, speed, sweep, tasks) -> list[dict[s
         rec = asyncio.run(measure(server, speed, step, done))
     except KeyboardInterrupt:
         if done:
-            kept = interrupted(server, speed, done)
-            kept["hardware"] = hardware
-            results.append(args.out, kept)
+            results.append(args.out, interrupted(server, speed, done))
         raise
-    rec["hardware"] = hardware
     results.append(args.out, rec)
     return [rec]
 

@@ -15,8 +15,14 @@ from typing import Any
 import httpx
 
 from sizer.endpoints.target import Endpoint
-from sizer.endpoints.wire import Piece, WireError, http_problem, ollama_piece, openai_piece
-from sizer.endpoints.wire import sse_payload as sse_data
+from sizer.endpoints.wire import (
+    Piece,
+    WireError,
+    http_problem,
+    ollama_piece,
+    openai_piece,
+    sse_payload,
+)
 from sizer.tasks.stops import ENDERS
 
 CONNECT_TIMEOUT_S = 10.0
@@ -166,7 +172,7 @@ def _piece(ep: Endpoint, line: str) -> Piece | None:
         return None
     if ep.api == "ollama":
         return ollama_piece(line)
-    payload = sse_data(line)
+    payload = sse_payload(line)
     return openai_piece(payload) if payload is not None else None
 
 

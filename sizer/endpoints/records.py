@@ -7,14 +7,13 @@ import hashlib
 import json
 from typing import Any
 
-from sizer.bench.record import FORMAT, FORMAT_VERSION, now_iso
+from sizer.bench.record import FORMAT, FORMAT_VERSION, model_failure, now_iso
 from sizer.endpoints.server import Server
 
 BACKEND = "endpoint"
 
 
-def base_record(kind: str, server: Server, config: dict[str, Any],
-                hardware: dict[str, Any] | None) -> dict[str, Any]:  # fmt: skip
+def base_record(kind: str, server: Server, config: dict[str, Any]) -> dict[str, Any]:
     ep = server.endpoint
     identity = json.dumps([ep.base_url, ep.api, ep.model, kind, config], sort_keys=True)
     return {
@@ -25,14 +24,12 @@ def base_record(kind: str, server: Server, config: dict[str, Any],
         "backend": {"name": BACKEND, "device": ep.api, **server.info()},
         "config": config,
         # the server's hardware when it runs here; a remote server's is not known
-        "hardware": hardware if ep.local else None,
+        "hardware": server.hardware,
     }  # fmt: skip
 
 
 def unreachable(kind: str, url: str, model: str | None, message: str,
                 config: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
     """A run that never reached a usable server."""
-    return {"format": FORMAT, "format_version": FORMAT_VERSION, "kind": kind, "key": None,
-            "status": "failed", "started_at": now_iso(), "finished_at": now_iso(),
-            "model": {"label": model}, "backend": {"name": BACKEND, "url": url},
-            "config": config, "error": message, "hardware": None}  # fmt: skip
+    return {**model_failure(model, message, None), "kind": kind,
+            "backend": {"name": BACKEND, "url": url}, "config": config}  # fmt: skip

@@ -27,6 +27,7 @@ class Server:
     endpoint: Endpoint  # api and model resolved
     software: str | None  # the Server header ("uvicorn", "llama.cpp", ...) where sent
     models: list[str]  # what the server lists (empty: it has no list endpoint)
+    hardware: dict[str, Any] | None = None  # the server's, when it runs on this machine
 
     def info(self) -> dict[str, Any]:
         return {**self.endpoint.public(), "software": self.software,

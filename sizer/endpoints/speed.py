@@ -49,7 +49,7 @@ async def measure(server: Server, plan: SpeedPlan, progress=None,
     server fault). ``exchanges`` collects the repetitions as they finish (the caller keeps
     them if the run is interrupted: ``interrupted``)."""
     ep = server.endpoint
-    rec = base_record("endpoint-speed", server, plan.config(), None)
+    rec = base_record("endpoint-speed", server, plan.config())
     exchanges = [] if exchanges is None else exchanges
     chars = plan.prompt_tokens * CHARS_PER_TOKEN
     async with new_client(ep, plan.stall_s) as client:
@@ -61,7 +61,7 @@ async def measure(server: Server, plan: SpeedPlan, progress=None,
         else:
             exchanges.append(warm)
         for rep in range(plan.reps):
-            if exchanges and not any(e.ok for e in exchanges) and len(exchanges) >= 2:
+            if len(exchanges) >= 2 and not any(e.ok for e in exchanges):
                 break  # the server fails every request: no point in going on
             ask = Ask(prompt=prompt_of(int(chars)), max_tokens=plan.gen_tokens)
             exchanges.append(await exchange(client, ep, ask, plan.request_s))
@@ -83,7 +83,7 @@ async def sized(client, ep, target_tokens: int, deadline_s: float) -> tuple[floa
 
 def interrupted(server: Server, plan: SpeedPlan, exchanges: list[Exchange]) -> dict[str, Any]:
     """What a Ctrl-C'd speed run measured before it stopped."""
-    rec = finish(base_record("endpoint-speed", server, plan.config(), None), exchanges, plan)
+    rec = finish(base_record("endpoint-speed", server, plan.config()), exchanges, plan)
     rec.update(status="interrupted", error="interrupted (Ctrl-C); the repetitions before it kept")
     return rec
 

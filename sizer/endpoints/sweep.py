@@ -149,14 +149,13 @@ async def sweep(server: Server, plan: SweepPlan, on_level=None,
 
 def interrupted_level(server: Server, plan: SweepPlan, level: Level) -> dict[str, Any]:
     """The requests a Ctrl-C'd level finished, as that level's record ("interrupted")."""
-    level.wall_s = level.wall_s or 0.0
     rec = level_record(server, plan, level)
     rec.update(status="interrupted", error="interrupted (Ctrl-C) during this level")
     return rec
 
 
 def level_record(server: Server, plan: SweepPlan, level: Level) -> dict[str, Any]:
-    rec = base_record("endpoint-concurrency", server, plan.config(level.users), None)
+    rec = base_record("endpoint-concurrency", server, plan.config(level.users))
     summary = level.summary(plan)
     status = "ok" if summary["errors"] == 0 and summary["ok"] else (
         "partial" if summary["ok"] else "failed")  # fmt: skip

@@ -48,7 +48,7 @@ def run_endpoint_tasks(server: Server, request: TaskRequest,
     for p in passes(request):
         config = {"suite": p.suite.identity(), "variant": p.variant, "quick": request.quick,
                   "item_timeout_s": request.item_timeout_s}  # fmt: skip
-        rec = base_record("tasks", server, config, None)
+        rec = base_record("tasks", server, config)
         rec["suite"] = {**p.suite.identity(), "task": p.suite.task, "variant": p.variant,
                         "n": len(p.pairs)}  # fmt: skip
         if rec["key"] in done:

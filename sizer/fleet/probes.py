@@ -13,8 +13,7 @@ from typing import Any
 from sizer.errors import InputError
 from sizer.fleet.facts import facts_row, is_facts
 from sizer.fleet.inventory import Row
-
-MAX_RECORD_BYTES = 16 << 20
+from sizer.recommend.machine import MAX_HARDWARE_FILE_BYTES
 
 
 @dataclass
@@ -25,7 +24,7 @@ class ProbeReading:
 
 
 def read_probe_records(paths: list[Path]) -> ProbeReading:
-    from sizer.recommend.machine import load_hardware
+    from sizer.recommend.machine import check_hardware
 
     reading = ProbeReading()
     seen: set[str] = set()
@@ -33,7 +32,7 @@ def read_probe_records(paths: list[Path]) -> ProbeReading:
         try:
             data = _json(file)
             if not is_facts(data):
-                reading.machines.append((file.stem, load_hardware(file)))
+                reading.machines.append((file.stem, check_hardware(data, file)))
                 continue
             row = facts_row(data, str(file), file.stem)
         except InputError as exc:
@@ -54,7 +53,7 @@ def read_probe_records(paths: list[Path]) -> ProbeReading:
 def _json(file: Path) -> Any:
     """The file's JSON, in UTF-8 or, as Windows PowerShell 5.1's ``>`` writes it, UTF-16."""
     try:
-        if file.stat().st_size > MAX_RECORD_BYTES:
+        if file.stat().st_size > MAX_HARDWARE_FILE_BYTES:
             raise ValueError("over 16 MiB: not a probe or machine-facts record")
         raw = file.read_bytes()
     except OSError as exc:

@@ -29,6 +29,11 @@ def load_hardware(path: Path) -> dict[str, Any]:
         raise InputError(
             f"--hardware {path}: not JSON ({exc}); expected the output of 'sizer probe --json'"
         ) from None
+    return check_hardware(data, path)
+
+
+def check_hardware(data: Any, path: Path) -> dict[str, Any]:
+    """``data`` (read from ``path``) if it is a probe record one can rank for."""
     if not isinstance(data, dict) or data.get("format") != HARDWARE_FORMAT:
         raise InputError(
             f'--hardware {path}: not a sizer hardware record (no "format": '
