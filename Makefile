@@ -29,6 +29,7 @@ models: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sizer kernels tests benchmarks
 	$(VENV)/bin/ruff format --check sizer kernels tests benchmarks
+	$(VENV)/bin/lint-imports
 
 test: $(STAMP) models lint
 	$(VENV)/bin/sizer profile validate profiles

@@ -33,11 +33,15 @@ def main() -> None:
     print(f"{'model':<30} {'quant':<7} {'actual GB':>10} {'computed':>9} {'error':>7}  source")
     for model, quant, actual, computed, source in rows:
         error = (computed - actual) / actual
-        print(f"{model:<30} {quant:<7} {actual / 1e9:>10.3f} {computed / 1e9:>9.3f} "
-              f"{error:>+7.2%}  {source}")  # fmt: skip
+        print(
+            f"{model:<30} {quant:<7} {actual / 1e9:>10.3f} {computed / 1e9:>9.3f} "
+            f"{error:>+7.2%}  {source}"
+        )
     errors = [abs(c - a) / a for _, _, a, c, _ in rows]
-    print(f"\n|error| median {statistics.median(errors):.2%}, max {max(errors):.2%} "
-          f"over {len(rows)} files")  # fmt: skip
+    print(
+        f"\n|error| median {statistics.median(errors):.2%}, max {max(errors):.2%} "
+        f"over {len(rows)} files"
+    )
 
 
 if __name__ == "__main__":

@@ -36,8 +36,9 @@ def decode_rates(model: Path, threads: int, tokens: int, reps: int) -> list[floa
     """Decode tok/s per repetition, from llama.cpp's internal timing (llama_perf_context)."""
     import llama_cpp
 
-    llm = llama_cpp.Llama(str(model), n_ctx=512 + tokens, n_threads=threads,
-                          n_threads_batch=threads, verbose=False)  # fmt: skip
+    llm = llama_cpp.Llama(
+        str(model), n_ctx=512 + tokens, n_threads=threads, n_threads_batch=threads, verbose=False
+    )
     prompt = llm.tokenize(b"The history of the printing press begins")
     ctx = llm._ctx.ctx
     rates = []

@@ -35,8 +35,23 @@ TAGS = json.dumps({"models": [{"name": "granite3.3:2b"}]}).encode()
 
 def run(url: str, *extra: str, env: dict[str, str] | None = None) -> tuple[int, str, list[str]]:
     out = Path(tempfile.mkdtemp()) / "r.jsonl"
-    cmd = [sys.executable, "-m", "sizer", "bench", "--endpoint", url, "--prompt-tokens", "16",
-           "--gen-tokens", "4", "--reps", "2", "--out", str(out), *extra]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "sizer",
+        "bench",
+        "--endpoint",
+        url,
+        "--prompt-tokens",
+        "16",
+        "--gen-tokens",
+        "4",
+        "--reps",
+        "2",
+        "--out",
+        str(out),
+        *extra,
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
     line = done.stderr.strip().splitlines()[-1] if done.returncode else "(exit 0)"
     recs = [json.loads(x) for x in out.read_text().splitlines()] if out.exists() else []
@@ -49,8 +64,10 @@ def served(routes: dict, *extra: str, env=None, https: bool = False):
 
 
 def generation(status: int, body: bytes) -> dict:
-    return {"GET /v1/models": openai_models,
-            "POST /v1/completions": lambda h, b: send(h, status, body)}  # fmt: skip
+    return {
+        "GET /v1/models": openai_models,
+        "POST /v1/completions": lambda h, b: send(h, status, body),
+    }
 
 
 def broken(kind: str) -> dict:
@@ -77,8 +94,7 @@ def dies_mid_sweep():
 
     with Fake({"GET /v1/models": openai_models, "POST /v1/completions": route}) as fake:
         state["fake"] = fake
-        return run(fake.url, "--concurrency", "1,2,4", "--requests-per-user", "1",
-                   "--min-tps", "1")  # fmt: skip
+        return run(fake.url, "--concurrency", "1,2,4", "--requests-per-user", "1", "--min-tps", "1")
 
 
 def unauthorised(h, b) -> None:

@@ -34,8 +34,11 @@ SERVERS = {"server": [], "server-nologits": ["--logits_all", "False"]}
 def bench(args: list[str]) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "r.jsonl"
-        subprocess.run([sys.executable, "-m", "sizer", "bench", *args, "--out", str(out),
-                        "--json"], check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-m", "sizer", "bench", *args, "--out", str(out), "--json"],
+            check=True,
+            capture_output=True,
+        )
         [rec] = [json.loads(line) for line in out.read_text().splitlines()]
     if rec["status"] not in ("ok", "partial"):
         raise SystemExit(f"run failed: {rec.get('error')}")
@@ -54,8 +57,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    common = ["--prompt-tokens", str(args.prompt_tokens), "--gen-tokens", str(args.gen_tokens),
-              "--reps", str(args.reps)]  # fmt: skip
+    common = [
+        "--prompt-tokens",
+        str(args.prompt_tokens),
+        "--gen-tokens",
+        str(args.gen_tokens),
+        "--reps",
+        str(args.reps),
+    ]
     summary = {}
     for name in args.models.split(","):
         path = registry_models.ensure(name)
@@ -65,21 +74,29 @@ def main() -> None:
             for label, extra in SERVERS.items():
                 with llama_server(path, alias=name, threads=args.threads, extra=extra) as url:
                     rows[label].append(bench(["--endpoint", url, "--model", name, *common]))
-        medians = {path_: {k: statistics.median(r[k] for r in rs) for k in rs[0]}
-                   for path_, rs in rows.items()}  # fmt: skip
+        medians = {
+            path_: {k: statistics.median(r[k] for r in rs) for k in rs[0]}
+            for path_, rs in rows.items()
+        }
         base = medians["in-process"]
         ratios = {label: {k: medians[label][k] / base[k] for k in base} for label in SERVERS}
         summary[name] = {"rounds": rows, "medians": medians, "over_in_process": ratios}
-        print(f"\n{name}: p{args.prompt_tokens} g{args.gen_tokens}, {args.threads} threads, "
-              f"{args.rounds} rounds x {args.reps} reps (medians)")  # fmt: skip
+        print(
+            f"\n{name}: p{args.prompt_tokens} g{args.gen_tokens}, {args.threads} threads, "
+            f"{args.rounds} rounds x {args.reps} reps (medians)"
+        )
         print(f"{'':16}{'TTFT s':>10}{'prefill tok/s':>15}{'decode tok/s':>14}{'ITL p50 ms':>12}")
         for path_, m in medians.items():
-            print(f"{path_:16}{m['ttft_s']:>10.3f}{m['prefill_tok_s']:>15.1f}"
-                  f"{m['decode_tok_s']:>14.1f}{m['itl_p50_ms']:>12.1f}")  # fmt: skip
+            print(
+                f"{path_:16}{m['ttft_s']:>10.3f}{m['prefill_tok_s']:>15.1f}"
+                f"{m['decode_tok_s']:>14.1f}{m['itl_p50_ms']:>12.1f}"
+            )
         for label, r in ratios.items():
-            print(f"{'ratio':16}{r['ttft_s']:>10.2f}{r['prefill_tok_s']:>15.2f}"
-                  f"{r['decode_tok_s']:>14.2f}{r['itl_p50_ms']:>12.2f}"
-                  f"   ({label} / in-process)")  # fmt: skip
+            print(
+                f"{'ratio':16}{r['ttft_s']:>10.2f}{r['prefill_tok_s']:>15.2f}"
+                f"{r['decode_tok_s']:>14.2f}{r['itl_p50_ms']:>12.2f}"
+                f"   ({label} / in-process)"
+            )
     out = Path("results") / f"endpoint_overhead-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(summary, indent=2))

@@ -28,8 +28,8 @@ from pathlib import Path
 
 from _models import model_path
 
+from sizer.backends.config import Measurement
 from sizer.bench import BenchRequest, llama_bench, run_bench
-from sizer.bench.config import Measurement
 from sizer.bench.plan import auto_threads
 from sizer.bench.stats import cv
 from sizer.probe import probe
@@ -40,8 +40,20 @@ DEFAULT_MODELS = "gemma3-270m,qwen2.5-coder-1.5b,llama3.2-3b"
 
 def reference(binary: Path, model: Path, threads: int, args: argparse.Namespace) -> dict:
     """llama-bench's samples (tok/s) for prefill at depth 0 and decode at depth = prompt."""
-    common = ["-m", str(model), "-t", str(threads), "-r", str(args.reps), "-fa", "0",
-              "-b", "512", "-ub", "512"]  # fmt: skip
+    common = [
+        "-m",
+        str(model),
+        "-t",
+        str(threads),
+        "-r",
+        str(args.reps),
+        "-fa",
+        "0",
+        "-b",
+        "512",
+        "-ub",
+        "512",
+    ]
     pp = llama_bench.run(binary, [*common, "-p", str(args.prompt), "-n", "0", "-d", "0"])
     tg = llama_bench.run(binary, [*common, "-p", "0", "-n", str(args.gen), "-d", str(args.prompt)])
     return {"prefill": pp[0]["samples_ts"], "decode": tg[0]["samples_ts"]}
@@ -49,10 +61,16 @@ def reference(binary: Path, model: Path, threads: int, args: argparse.Namespace)
 
 def sizer_run(model: Path, threads: int, args: argparse.Namespace, hw) -> dict:
     """sizer's samples (tok/s) and its ratio to llama.cpp's internal timing of the same reps."""
-    measurement = Measurement(prompt_tokens=args.prompt, gen_tokens=args.gen + 1,
-                              max_reps=args.reps, min_reps=args.reps)  # fmt: skip
-    request = BenchRequest([str(model)], RESULTS / "fidelity-runs.jsonl", threads=str(threads),
-                           measurement=measurement, force=True)  # fmt: skip
+    measurement = Measurement(
+        prompt_tokens=args.prompt, gen_tokens=args.gen + 1, max_reps=args.reps, min_reps=args.reps
+    )
+    request = BenchRequest(
+        [str(model)],
+        RESULTS / "fidelity-runs.jsonl",
+        threads=str(threads),
+        measurement=measurement,
+        force=True,
+    )
     (record,) = run_bench(request, hw)
     if record["status"] != "ok":
         raise SystemExit(f"sizer bench failed on {model}: {record['error']}")
@@ -78,11 +96,13 @@ def compare(name: str, binary: Path, threads: int, args: argparse.Namespace, hw)
         mine = [x for run in ours for x in run[phase]]
         theirs = [x for run in refs for x in run[phase]]
         row[phase] = {
-            "sizer_tok_s": statistics.median(mine), "sizer_cv": cv(mine),
-            "llama_bench_tok_s": statistics.median(theirs), "llama_bench_cv": cv(theirs),
+            "sizer_tok_s": statistics.median(mine),
+            "sizer_cv": cv(mine),
+            "llama_bench_tok_s": statistics.median(theirs),
+            "llama_bench_cv": cv(theirs),
             "vs_llama_bench": statistics.median(mine) / statistics.median(theirs),
             "vs_internal": statistics.median(run[f"{phase}_vs_internal"] for run in ours),
-        }  # fmt: skip
+        }
     return row
 
 
@@ -114,8 +134,10 @@ def _report(rows: list[dict], args: argparse.Namespace) -> None:
             p = r[phase]
             mine = f"{p['sizer_tok_s']:.2f} ±{p['sizer_cv']:.0%}"
             theirs = f"{p['llama_bench_tok_s']:.2f} ±{p['llama_bench_cv']:.0%}"
-            print(f"{r['model']:<20} {r['threads']:>3} {phase:<8} {mine:>14} {theirs:>14} "
-                  f"{p['vs_internal']:>10.3f} {p['vs_llama_bench']:>13.3f}")  # fmt: skip
+            print(
+                f"{r['model']:<20} {r['threads']:>3} {phase:<8} {mine:>14} {theirs:>14} "
+                f"{p['vs_internal']:>10.3f} {p['vs_llama_bench']:>13.3f}"
+            )
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"fidelity-{time.strftime('%Y%m%dT%H%M%S')}.json"
     out.write_text(json.dumps({"args": vars(args), "rows": rows}, indent=2))

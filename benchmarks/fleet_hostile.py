@@ -35,8 +35,11 @@ def write_garbage(path: Path, kind: str, size: int, rng: random.Random) -> None:
     with path.open("wb") as out:
         if kind != "binary-1GB":
             out.write(HEADER)
-        chunk = (rng.randbytes(CHUNK) if kind == "binary-1GB"
-                 else bytes(rng.choice(alphabet[kind]) for _ in range(CHUNK)))  # fmt: skip
+        chunk = (
+            rng.randbytes(CHUNK)
+            if kind == "binary-1GB"
+            else bytes(rng.choice(alphabet[kind]) for _ in range(CHUNK))
+        )
         for _ in range(size // CHUNK):
             out.write(chunk)
 
@@ -45,8 +48,9 @@ def run(path: Path) -> dict:
     """One sizer process: exit code, wall seconds, its own peak RSS, output head."""
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
         started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "sizer", "fleet", str(path)],
-                                stdout=stdout, stderr=stderr)  # fmt: skip
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sizer", "fleet", str(path)], stdout=stdout, stderr=stderr
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -58,10 +62,15 @@ def run(path: Path) -> dict:
     totals = next((line for line in lines if line.startswith("Machines:")), "")
     problems = [line.strip() for line in lines if line.startswith("  line ")]
     more = next((line.strip() for line in lines if line.startswith("  … and")), "")
-    return {"exit": proc.returncode, "wall_s": round(wall, 1),
-            "peak_rss_mib": round(usage.ru_maxrss / 1024), "totals": totals,
-            "first_problem": (problems[0] if problems else err.strip())[:160],
-            "more": more, "traceback": "Traceback" in err}  # fmt: skip
+    return {
+        "exit": proc.returncode,
+        "wall_s": round(wall, 1),
+        "peak_rss_mib": round(usage.ru_maxrss / 1024),
+        "totals": totals,
+        "first_problem": (problems[0] if problems else err.strip())[:160],
+        "more": more,
+        "traceback": "Traceback" in err,
+    }
 
 
 def main() -> None:

@@ -18,12 +18,12 @@ import statistics
 import time
 from pathlib import Path
 
-from sizer.calibrate import prior_params
-from sizer.fleet.hwdb import load, match
-from sizer.fleet.machines import hardware_record
+from sizer.hardware.db import load, match
+from sizer.hardware.db_machine import hardware_record
 from sizer.profiles.corpus import load_corpus
-from sizer.profiles.learn import corpus_runs, learned_per_thread
-from sizer.speed import predict
+from sizer.speed.corpus import corpus_runs, learned_per_thread
+from sizer.speed.model import predict
+from sizer.speed.prior import prior_params
 
 RAM_BYTES = 64 << 30  # irrelevant to speed; the record needs one
 
@@ -40,23 +40,40 @@ def rows_for(corpus) -> list[dict]:
             continue
         hw = hardware_record(found.entry, RAM_BYTES)
         learnt = learned_per_thread([r for r in runs if r.machine != run.machine])
-        alone = predict(run.shape, prior_params(hw, run.threads), depth=run.depth,
-                        prompt=run.prompt)  # fmt: skip
-        taught = predict(run.shape, prior_params(hw, run.threads, learnt), depth=run.depth,
-                         prompt=run.prompt)  # fmt: skip
+        alone = predict(
+            run.shape, prior_params(hw, run.threads), depth=run.depth, prompt=run.prompt
+        )
+        taught = predict(
+            run.shape, prior_params(hw, run.threads, learnt), depth=run.depth, prompt=run.prompt
+        )
         for metric in ("decode", "prefill"):
             published = getattr(run, f"{metric}_tok_s")
             if published:
-                rows.append(_row(found.entry.name, run, metric, published,
-                                 getattr(alone, f"{metric}_tok_s"),
-                                 getattr(taught, f"{metric}_tok_s")))  # fmt: skip
+                rows.append(
+                    _row(
+                        found.entry.name,
+                        run,
+                        metric,
+                        published,
+                        getattr(alone, f"{metric}_tok_s"),
+                        getattr(taught, f"{metric}_tok_s"),
+                    )
+                )
     return rows
 
 
 def _row(machine, run, metric, published, alone, taught) -> dict:
-    return {"machine": machine, "model": run.model, "threads": run.threads, "test": metric,
-            "published": published, "db": alone, "db_error": alone / published - 1,
-            "db_corpus": taught, "db_corpus_error": taught / published - 1}  # fmt: skip
+    return {
+        "machine": machine,
+        "model": run.model,
+        "threads": run.threads,
+        "test": metric,
+        "published": published,
+        "db": alone,
+        "db_error": alone / published - 1,
+        "db_corpus": taught,
+        "db_corpus_error": taught / published - 1,
+    }
 
 
 def main() -> None:
@@ -66,19 +83,25 @@ def main() -> None:
     args = parser.parse_args()
     corpus = load_corpus([args.dir])
     rows = [r for r in rows_for(corpus) if "measured" not in r["machine"]]
-    print(f"{'machine (hardware database)':<26} {'model':<33} {'thr':>3} {'test':<7} "
-          f"{'published':>9} {'db':>6} {'error':>6} {'+corpus':>7} {'error':>6}")  # fmt: skip
+    print(
+        f"{'machine (hardware database)':<26} {'model':<33} {'thr':>3} {'test':<7} "
+        f"{'published':>9} {'db':>6} {'error':>6} {'+corpus':>7} {'error':>6}"
+    )
     for r in rows:
-        print(f"{r['machine'][:26]:<26} {r['model'][:33]:<33} {r['threads']:>3} {r['test']:<7} "
-              f"{r['published']:>9.1f} {r['db']:>6.1f} {r['db_error']:>+6.0%} "
-              f"{r['db_corpus']:>7.1f} {r['db_corpus_error']:>+6.0%}")  # fmt: skip
+        print(
+            f"{r['machine'][:26]:<26} {r['model'][:33]:<33} {r['threads']:>3} {r['test']:<7} "
+            f"{r['published']:>9.1f} {r['db']:>6.1f} {r['db_error']:>+6.0%} "
+            f"{r['db_corpus']:>7.1f} {r['db_corpus_error']:>+6.0%}"
+        )
     for metric in ("decode", "prefill"):
         for key in ("db_error", "db_corpus_error"):
             errors = [abs(r[key]) for r in rows if r["test"] == metric]
             if errors:
-                print(f"{metric} {key.removesuffix('_error')}: median |error| "
-                      f"{statistics.median(errors):.0%}, worst {max(errors):.0%} over "
-                      f"{len(errors)} runs")  # fmt: skip
+                print(
+                    f"{metric} {key.removesuffix('_error')}: median |error| "
+                    f"{statistics.median(errors):.0%}, worst {max(errors):.0%} over "
+                    f"{len(errors)} runs"
+                )
     machines = sorted({r["machine"] for r in rows})
     print(f"{len(machines)} machines: {', '.join(machines)}")
     args.out.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from sizer.fleet.hwdb import load
+from sizer.hardware.db import load
 
 MODELS = 40
 RAM_GIB = (8, 16, 16, 16, 32, 32, 64)
@@ -63,15 +63,23 @@ def main() -> None:
     inventory = args.out / f"fleet-{args.rows}.csv"
     generate(inventory, args.rows)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "sizer", "fleet", str(inventory), "--json"],
-                          capture_output=True, text=True, check=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "sizer", "fleet", str(inventory), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     wall = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # Linux: KiB
     data = json.loads(done.stdout)
-    summary = {"rows": args.rows, "machines_assessed": data["machines"],
-               "configurations": len(data["configurations"]),
-               "problems": len(data["problems"]) + data["problems_not_listed"],
-               "wall_s": round(wall, 2), "peak_rss_mib": round(peak_kib / 1024, 1)}  # fmt: skip
+    summary = {
+        "rows": args.rows,
+        "machines_assessed": data["machines"],
+        "configurations": len(data["configurations"]),
+        "problems": len(data["problems"]) + data["problems_not_listed"],
+        "wall_s": round(wall, 2),
+        "peak_rss_mib": round(peak_kib / 1024, 1),
+    }
     print(json.dumps(summary))
     (args.out / f"fleet_scale-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(
         json.dumps(summary, indent=2)

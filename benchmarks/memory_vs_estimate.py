@@ -44,8 +44,13 @@ print(json.dumps({"peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_
 
 
 def measure(path: Path, n_ctx: int, fill: int) -> int:
-    done = subprocess.run([sys.executable, "-c", WORKER, str(path), str(n_ctx), str(fill)],
-                          capture_output=True, text=True, check=False, timeout=3600)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER, str(path), str(n_ctx), str(fill)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=3600,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"worker failed: {done.stderr.strip().splitlines()[-1:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])["peak_rss_bytes"]
@@ -84,20 +89,32 @@ def main() -> None:
 def _row(name: str, n_ctx: int, fill: int, measured: int, hw, seconds: float = 0.0) -> dict:
     """Predict one case with the current estimator, print its line, return its record."""
     model = resolve(str(model_path(name)))
-    estimate = estimate_memory(model.memory, n_ctx, isa=hw.cpu.isa, cpu_arch=hw.cpu.arch,
-                               filled=fill)  # fmt: skip
+    estimate = estimate_memory(
+        model.memory, n_ctx, isa=hw.cpu.isa, cpu_arch=hw.cpu.arch, filled=fill
+    )
     predicted = estimate.total_bytes
     error = (predicted - measured) / measured
-    print(f"{name:<22} {n_ctx:>6} {fill:>6} {predicted / 2**30:>9.2f}G "
-          f"{measured / 2**30:>9.2f}G {error:>+7.1%}  {seconds:.0f}", flush=True)  # fmt: skip
-    return {"model": name, "n_ctx": n_ctx, "fill": fill, "predicted_bytes": predicted,
-            "measured_bytes": measured, "error": error}  # fmt: skip
+    print(
+        f"{name:<22} {n_ctx:>6} {fill:>6} {predicted / 2**30:>9.2f}G "
+        f"{measured / 2**30:>9.2f}G {error:>+7.1%}  {seconds:.0f}",
+        flush=True,
+    )
+    return {
+        "model": name,
+        "n_ctx": n_ctx,
+        "fill": fill,
+        "predicted_bytes": predicted,
+        "measured_bytes": measured,
+        "error": error,
+    }
 
 
 def _summary(rows: list[dict]) -> None:
     errors = [abs(r["error"]) for r in rows]
-    print(f"\n|error| median {statistics.median(errors):.1%}, max {max(errors):.1%} "
-          f"over {len(rows)} cases (targets: median <= 5 %, every case <= 10 %)")  # fmt: skip
+    print(
+        f"\n|error| median {statistics.median(errors):.1%}, max {max(errors):.1%} "
+        f"over {len(rows)} cases (targets: median <= 5 %, every case <= 10 %)"
+    )
 
 
 if __name__ == "__main__":

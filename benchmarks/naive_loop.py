@@ -17,8 +17,8 @@ import argparse
 import statistics
 import time
 
+from sizer.backends.config import Measurement, RunConfig
 from sizer.backends.llama_cpp import LlamaCppSession
-from sizer.bench.config import Measurement, RunConfig
 from sizer.bench.plan import auto_threads
 from sizer.models import registry_models
 from sizer.probe import probe
@@ -54,8 +54,16 @@ def main() -> None:
     print(f"{'model':<20} {'naive tok/s':>12} {'sizer tok/s':>12} {'naive/sizer':>12}")
     for name in args.models.split(","):
         path = registry_models.ensure(name)
-        config = RunConfig(str(path), name, "", "llama.cpp", "CPU", threads, 0,
-                           Measurement(prompt_tokens=32, gen_tokens=args.tokens + 1))  # fmt: skip
+        config = RunConfig(
+            str(path),
+            name,
+            "",
+            "llama.cpp",
+            "CPU",
+            threads,
+            0,
+            Measurement(prompt_tokens=32, gen_tokens=args.tokens + 1),
+        )
         session = LlamaCppSession(config)
         sizer_rate(session, 8)  # warm-up
         naive, ours = [], []

@@ -27,9 +27,9 @@ import sys
 from pathlib import Path
 
 from sizer.bench.results import set_aside_unstable
-from sizer.calibrate import UNSTABLE_CV
 from sizer.models.registry_models import ensure
 from sizer.paths import sizer_home
+from sizer.speed.observe import UNSTABLE_CV
 
 SIZER = [sys.executable, "-m", "sizer"]
 SPEED = ["--prompt-tokens", "256", "--gen-tokens", "32", "--reps", "5", "--resume"]
@@ -62,8 +62,22 @@ def main() -> None:
     run([*SIZER, "bench", small, "--threads", "1,2", *SPEED, *out])
     run([*SIZER, "bench", large, "--threads", "2", *SPEED, *out])
     run([*SIZER, "bench", qwen, "--backend", "openvino", "--threads", "2", *SPEED, *out])
-    run([*SIZER, "bench", gemma, qwen, "--tasks", "all", "--quick", "--threads", "2",
-         "--resume", "--out", str(tasks)])  # fmt: skip
+    run(
+        [
+            *SIZER,
+            "bench",
+            gemma,
+            qwen,
+            "--tasks",
+            "all",
+            "--quick",
+            "--threads",
+            "2",
+            "--resume",
+            "--out",
+            str(tasks),
+        ]
+    )
     profile = Path("profiles") / f"{machine_slug()}.json"
     run([*SIZER, "profile", "export", str(args.out_dir), "-o", str(profile)])
 

@@ -5,7 +5,7 @@ predicted twice from that machine's hardware record alone:
 - ``without``: the prior (kernel measurements x fitted efficiencies where the profile has
   them, else documented per-core defaults) — what sizer knew before profiles;
 - ``with``: the same prior corrected by the rest of the corpus (that machine's own profiles
-  removed): the median correction of similar machines (``sizer.profiles.learn``).
+  removed): the median correction of similar machines (``sizer.speed.corpus``).
 Errors are |predicted / measured - 1| for decode and prefill tok/s. A third column,
 ``same``, shows what a profile of the *same* hardware gives (the "measured" tier): each run
 predicted from that machine's other runs (other models, thread counts or tests), where it
@@ -24,8 +24,8 @@ import time
 from pathlib import Path
 
 from sizer.profiles.corpus import load_corpus
-from sizer.profiles.learn import corpus_runs, corrected, correction, prior_for
-from sizer.speed import predict
+from sizer.speed.corpus import corpus_runs, corrected, correction, prior_for
+from sizer.speed.model import predict
 
 
 def errors(run, params) -> tuple[float | None, float | None]:
@@ -54,8 +54,12 @@ def leave_one_out(corpus) -> list[dict]:
                         run.hardware, run.threads, own.per_thread_bandwidth if own else None
                     )
                     decode, prefill = errors(run, corrected(prior, own)) if own else (None, None)
-                    found.append((decode if own and own.decode else None,
-                                  prefill if own and own.prefill else None))  # fmt: skip
+                    found.append(
+                        (
+                            decode if own and own.decode else None,
+                            prefill if own and own.prefill else None,
+                        )
+                    )
                     continue
                 learnt = fix.per_thread_bandwidth if (tier == "with" and fix) else None
                 prior = prior_for(run.hardware, run.threads, learnt)
@@ -70,8 +74,14 @@ def leave_one_out(corpus) -> list[dict]:
 
 def summary(rows: list[dict]) -> dict:
     out = {}
-    for key in ("decode_without", "decode_with", "decode_same", "prefill_without",
-                "prefill_with", "prefill_same"):  # fmt: skip
+    for key in (
+        "decode_without",
+        "decode_with",
+        "decode_same",
+        "prefill_without",
+        "prefill_with",
+        "prefill_same",
+    ):
         values = [r[key] for r in rows if r[key] is not None]
         if not values:
             continue
@@ -96,23 +106,37 @@ def main() -> None:
     for rejected in corpus.rejected:
         print(f"skipped: {rejected.problems[0]}")
     rows = leave_one_out(corpus)
-    print(f"{'machine (left out)':<44} {'runs':>4}  {'decode error':^23}  {'prefill error':^23}  "
-          "corrected by")  # fmt: skip
-    print(f"{'':<44} {'':>4}  {'without':>7} {'with':>7} {'same':>7}  {'without':>7} {'with':>7} "
-          f"{'same':>7}")  # fmt: skip
+    print(
+        f"{'machine (left out)':<44} {'runs':>4}  {'decode error':^23}  {'prefill error':^23}  "
+        "corrected by"
+    )
+    print(
+        f"{'':<44} {'':>4}  {'without':>7} {'with':>7} {'same':>7}  {'without':>7} {'with':>7} "
+        f"{'same':>7}"
+    )
     for r in rows:
-        cells = "  ".join(" ".join(f"{pct(r[f'{m}_{t}']):>7}" for t in ("without", "with", "same"))
-                          for m in ("decode", "prefill"))  # fmt: skip
+        cells = "  ".join(
+            " ".join(f"{pct(r[f'{m}_{t}']):>7}" for t in ("without", "with", "same"))
+            for m in ("decode", "prefill")
+        )
         print(f"{r['machine'][:44]:<44} {r['runs']:>4}  {cells}  {r['basis']}")
     totals = summary(rows)
     for metric in ("decode", "prefill"):
         a, b = totals[f"{metric}_without"], totals[f"{metric}_with"]
         same = totals.get(f"{metric}_same")
-        tail = (f"; same hardware (other runs): median {same['median']:.0%}, worst "
-                f"{same['worst']:.0%} over {same['machines']}") if same else ""  # fmt: skip
-        print(f"{metric}: without -> with corpus: median error {a['median']:.0%} -> "
-              f"{b['median']:.0%}, worst {a['worst']:.0%} -> {b['worst']:.0%} over "
-              f"{a['machines']} machines{tail}")  # fmt: skip
+        tail = (
+            (
+                f"; same hardware (other runs): median {same['median']:.0%}, worst "
+                f"{same['worst']:.0%} over {same['machines']}"
+            )
+            if same
+            else ""
+        )
+        print(
+            f"{metric}: without -> with corpus: median error {a['median']:.0%} -> "
+            f"{b['median']:.0%}, worst {a['worst']:.0%} -> {b['worst']:.0%} over "
+            f"{a['machines']} machines{tail}"
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"profile_loo-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps({"rows": rows, "summary": totals}, indent=2))

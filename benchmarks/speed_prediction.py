@@ -31,13 +31,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sizer import calibrate
+from sizer.backends.config import Measurement
 from sizer.bench import BenchRequest, run_bench
-from sizer.bench.config import Measurement
+from sizer.bench import calibration as bench_calibration
 from sizer.bench.results import load, set_aside_unstable
 from sizer.paths import sizer_home
 from sizer.probe import probe
-from sizer.speed import Observation, SpeedParams, fit_params, predict
+from sizer.speed import calibration, observe
+from sizer.speed import prior as speed_prior
+from sizer.speed.model import Observation, SpeedParams, fit_params, predict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _models import model_path
@@ -54,7 +56,7 @@ MODELS = {  # name -> (what _models.model_path takes, peers' ids: llmfit HF id, 
     "llama3.1-8b": ("llama3.1-8b", "meta-llama/Llama-3.1-8B-Instruct", "llama3.1-8b"),
 }
 MATRIX = {"threads": (1, 2), "depths": (0, 4096), "prompt": 256, "gen": 32, "reps": 5}
-UNSTABLE_CV = calibrate.UNSTABLE_CV  # a run spread wider than this is measured again
+UNSTABLE_CV = observe.UNSTABLE_CV  # a run spread wider than this is measured again
 PEERS = {"llmfit": "llmfit==1.1.17", "ggufit": "ggufit==0.3.0"}
 
 
@@ -63,8 +65,10 @@ def measure(hw, out: Path) -> None:
     for path in (out, out.with_name("speed-probes.jsonl")):
         moved = set_aside_unstable(path, UNSTABLE_CV)
         if moved:
-            print(f"  {moved} unstable run(s) in {path.name} set aside, measuring again",
-                  file=sys.stderr)  # fmt: skip
+            print(
+                f"  {moved} unstable run(s) in {path.name} set aside, measuring again",
+                file=sys.stderr,
+            )
     measurement = Measurement(
         prompt_tokens=m["prompt"], gen_tokens=m["gen"], max_reps=m["reps"], min_reps=3
     )
@@ -80,16 +84,19 @@ def measure(hw, out: Path) -> None:
                 resume=True,
             )
             run_bench(request, hw, _progress)
-    probes = [str(calibrate.probe_model(n)) for n in calibrate.PROBE_SHAPES]
+    probes = [str(bench_calibration.probe_model(n)) for n in calibration.PROBE_SHAPES]
     probe_measurement = Measurement(
-        prompt_tokens=calibrate.PROBE_PROMPT, gen_tokens=calibrate.PROBE_GEN, max_reps=5, min_reps=3
+        prompt_tokens=calibration.PROBE_PROMPT,
+        gen_tokens=calibration.PROBE_GEN,
+        max_reps=5,
+        min_reps=3,
     )
     for threads in m["threads"]:
         request = BenchRequest(
             models=probes,
             out=out.with_name("speed-probes.jsonl"),
             threads=str(threads),
-            depths=[0, calibrate.PROBE_DEPTH],
+            depths=[0, calibration.PROBE_DEPTH],
             measurement=probe_measurement,
             resume=True,
         )
@@ -102,8 +109,8 @@ def _progress(config, event) -> None:
 
 
 def kernels(hw) -> None:
-    calibrate._measure_kernels(hw, 1)  # replaces earlier figures at that count
-    calibrate._measure_kernels(hw, 2)
+    bench_calibration._measure_kernels(hw, 1)  # replaces earlier figures at that count
+    bench_calibration._measure_kernels(hw, 2)
 
 
 def observations(records: list[dict[str, Any]]) -> dict[str, list[tuple[int, Observation]]]:
@@ -113,11 +120,11 @@ def observations(records: list[dict[str, Any]]) -> dict[str, list[tuple[int, Obs
         if rec.get("status") != "ok":
             continue
         name = _model_name(rec["config"]["model_path"])
-        shape = calibrate.shape_of_run(rec)
+        shape = observe.shape_of_run(rec)
         if shape is None:
             raise SystemExit(f"{rec['config']['model_path']}: gone or changed since it was run")
         found.setdefault(name, []).append(
-            (rec["config"]["threads"], calibrate.run_observation(rec, shape))
+            (rec["config"]["threads"], observe.run_observation(rec, shape))
         )
     return found
 
@@ -141,7 +148,7 @@ def params_sets(
     for name in MODELS:
         sets[f"loo:{name}"] = {}
     for threads in MATRIX["threads"]:
-        prior = calibrate.prior_params(hw, threads)
+        prior = speed_prior.prior_params(hw, threads)
         sets["kernels"][threads] = prior
         probe_obs = {
             (n, o.depth): o
@@ -149,9 +156,9 @@ def params_sets(
             for t, o in obs.get(n, [])
             if t == threads
         }
-        with_overheads = calibrate.overheads_from(probe_obs[("overhead", 0)], prior)
+        with_overheads = calibration.overheads_from(probe_obs[("overhead", 0)], prior)
         sets["probes"][threads] = fit_params(
-            [probe_obs[("overhead", calibrate.PROBE_DEPTH)], probe_obs[("bandwidth", 0)]],
+            [probe_obs[("overhead", calibration.PROBE_DEPTH)], probe_obs[("bandwidth", 0)]],
             with_overheads,
             "probes",
         )
@@ -166,20 +173,21 @@ def fitted_efficiencies(hw, obs) -> dict[str, Any]:
     four models' runs with the probe overheads, over the kernels, per thread count."""
     found: dict[str, Any] = {}
     for threads in MATRIX["threads"]:
-        prior = calibrate.prior_params(hw, threads)
+        prior = speed_prior.prior_params(hw, threads)
         tiny = next(o for t, o in obs.get("overhead", []) if t == threads and o.depth == 0)
-        with_overheads = calibrate.overheads_from(tiny, prior)
+        with_overheads = calibration.overheads_from(tiny, prior)
         every = [o for name in MODELS for t, o in obs.get(name, []) if t == threads]
         fitted = fit_params(every, with_overheads, "all")
-        bandwidth = calibrate.kernel_figure(hw, "memory_read_bandwidth", threads)
-        flops = calibrate.kernel_figure(hw, "matmul_f32", threads)
+        bandwidth = speed_prior.kernel_figure(hw, "memory_read_bandwidth", threads)
+        flops = speed_prior.kernel_figure(hw, "matmul_f32", threads)
         found[str(threads)] = {
             "bandwidth": fitted.bandwidth_bytes_s / bandwidth,
             "decode_attn": fitted.decode_attn_flop_s / flops,
             "matmul": fitted.matmul_flop_s / flops,
             "prefill_attn": fitted.prefill_attn_flop_s / flops,
-            "decode_layer_s": fitted.decode_layer_s, "prefill_layer_s": fitted.prefill_layer_s,
-        }  # fmt: skip
+            "decode_layer_s": fitted.decode_layer_s,
+            "prefill_layer_s": fitted.prefill_layer_s,
+        }
     return found
 
 
@@ -371,8 +379,10 @@ def main() -> None:
     lines = report(rows, labels)
     efficiencies = fitted_efficiencies(hw, obs)
     lines += ["", "fitted over all four models (what sizer/calibrate.py's constants come from):"]
-    lines += [f"  {t} thread(s): " + ", ".join(f"{k} {v:.3g}" for k, v in e.items())
-              for t, e in efficiencies.items()]  # fmt: skip
+    lines += [
+        f"  {t} thread(s): " + ", ".join(f"{k} {v:.3g}" for k, v in e.items())
+        for t, e in efficiencies.items()
+    ]
     print("\n".join(lines))
     stamp = time.strftime("%Y%m%dT%H%M%S")
     result = {

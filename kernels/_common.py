@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sizer.probe.records import SampleStats
+from sizer.hardware.record import SampleStats
 
 
 @dataclass
@@ -37,6 +37,9 @@ def rate_stats(work: float, seconds: list[float]) -> SampleStats:
     """Rates (work per second) from timings; the median is of the rates themselves."""
     rates = [work / s for s in seconds if s > 0]
     return SampleStats(
-        median=statistics.median(rates), min=min(rates), max=max(rates), n=len(rates),
+        median=statistics.median(rates),
+        min=min(rates),
+        max=max(rates),
+        n=len(rates),
         samples=[round(r, 1) for r in rates],
-    )  # fmt: skip
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from kernels._common import KernelPlan, rate_stats, time_reps
-from sizer.probe.records import KernelResult
+from sizer.hardware.record import KernelResult
 
 NAME = "matmul"
 CPU_SIZE = 1024  # 2.1 GFLOP per product: ~25 ms on one modern core

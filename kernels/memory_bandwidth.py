@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from kernels._common import KernelPlan, rate_stats, time_reps
-from sizer.probe.records import KernelResult
+from sizer.hardware.record import KernelResult
 
 NAME = "memory_read_bandwidth"
 MIN_BYTES = 512 * 1024 * 1024
@@ -41,6 +41,14 @@ def measure(plan: KernelPlan) -> list[KernelResult]:
             seconds = time_reps(
                 lambda p=pool, s=parts: list(p.map(np.maximum.reduce, s)), plan.reps
             )
-        results.append(KernelResult(NAME, "CPU", "bytes_per_s", threads,
-                                    rate_stats(size, seconds), {"buffer_bytes": size}))  # fmt: skip
+        results.append(
+            KernelResult(
+                NAME,
+                "CPU",
+                "bytes_per_s",
+                threads,
+                rate_stats(size, seconds),
+                {"buffer_bytes": size},
+            )
+        )
     return results

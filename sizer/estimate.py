@@ -79,8 +79,14 @@ class MemoryEstimate:
 
     @property
     def total_bytes(self) -> int:
-        return (self.weights_bytes + self.repack_bytes + self.kv_bytes + self.compute_bytes
-                + self.output_bytes + self.runtime_bytes)  # fmt: skip
+        return (
+            self.weights_bytes
+            + self.repack_bytes
+            + self.kv_bytes
+            + self.compute_bytes
+            + self.output_bytes
+            + self.runtime_bytes
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "total_bytes": self.total_bytes}
@@ -97,8 +103,12 @@ def repacked_types(isa: dict[str, bool], arch: str | None) -> set[Q]:
 
 def _is_repacked(tensor: TensorBytes, types: set[Q]) -> bool:
     # Only matmul weights: token_embd is read by row lookup (GET_ROWS), which repack lacks.
-    return (Q[tensor.ggml_type] in types and len(tensor.shape) >= 2
-            and tensor.name != "token_embd.weight" and tensor.shape[1] % 8 == 0)  # fmt: skip
+    return (
+        Q[tensor.ggml_type] in types
+        and len(tensor.shape) >= 2
+        and tensor.name != "token_embd.weight"
+        and tensor.shape[1] % 8 == 0
+    )
 
 
 def pad_ctx(n_ctx: int) -> int:
@@ -113,8 +123,9 @@ def kv_cells(model: ModelMemoryShape, n_ctx: int, n_ubatch: int, swa_full: bool)
     return [local] * model.local_layers + [full] * (model.n_layers - model.local_layers)
 
 
-def kv_bytes(model: ModelMemoryShape, n_ctx: int, kv_type: str, n_ubatch: int,
-             swa_full: bool) -> int:  # fmt: skip
+def kv_bytes(
+    model: ModelMemoryShape, n_ctx: int, kv_type: str, n_ubatch: int, swa_full: bool
+) -> int:
     per_element = KV_BYTES_PER_ELEMENT[kv_type]
     cells = kv_cells(model, n_ctx, n_ubatch, swa_full)
     width = [kv * (model.head_dim_k + model.head_dim_v) for kv in model.n_head_kv]
@@ -139,15 +150,24 @@ def compute_bytes(model: ModelMemoryShape, filled: int, n_ubatch: int, kv_type: 
     per_token = F32 * (2 * model.n_ff * experts + 4 * model.n_embd + q_dim + 2 * kv_dim)
     score_cells = model.n_head * n_kv * tokens
     masks = 2 if model.local_layers else 1
-    return int(per_token * tokens + score_cells * (F32 + _VEC_DOT_BYTES[kv_type])
-               + masks * F32 * n_kv * tokens)  # fmt: skip
+    return int(
+        per_token * tokens
+        + score_cells * (F32 + _VEC_DOT_BYTES[kv_type])
+        + masks * F32 * n_kv * tokens
+    )
 
 
 def estimate_memory(
-    model: ModelMemoryShape, n_ctx: int, *, kv_type: str = "f16", n_ubatch: int = 512,
-    isa: dict[str, bool] | None = None, cpu_arch: str | None = "x86_64",
-    swa_full: bool = True, filled: int | None = None,
-) -> MemoryEstimate:  # fmt: skip
+    model: ModelMemoryShape,
+    n_ctx: int,
+    *,
+    kv_type: str = "f16",
+    n_ubatch: int = 512,
+    isa: dict[str, bool] | None = None,
+    cpu_arch: str | None = "x86_64",
+    swa_full: bool = True,
+    filled: int | None = None,
+) -> MemoryEstimate:
     """Peak resident memory of a llama-cpp-python process running this model at n_ctx,
     with the context filled to ``filled`` tokens (default: all of it)."""
     if kv_type not in KV_BYTES_PER_ELEMENT:
@@ -184,8 +204,9 @@ class OffloadPlan:
         return self.gpu_layers > self.n_layers  # the output layer is offloaded last
 
 
-def layer_bytes(model: ModelMemoryShape,
-                share: Callable[[TensorBytes], float] | None = None) -> list[int]:  # fmt: skip
+def layer_bytes(
+    model: ModelMemoryShape, share: Callable[[TensorBytes], float] | None = None
+) -> list[int]:
     """Bytes of each block's tensors, each weighted by ``share`` (default: all of it)."""
     per_layer = [0.0] * model.n_layers
     for tensor in model.tensors:

@@ -23,8 +23,9 @@ def capture(name: str) -> bytes:
 Route = Callable[[BaseHTTPRequestHandler, dict], None]
 
 
-def send(handler: BaseHTTPRequestHandler, status: int, body: bytes,
-         kind: str = "application/json") -> None:  # fmt: skip
+def send(
+    handler: BaseHTTPRequestHandler, status: int, body: bytes, kind: str = "application/json"
+) -> None:
     handler.send_response(status)
     handler.send_header("Content-Type", kind)
     handler.send_header("Content-Length", str(len(body)))
@@ -32,8 +33,12 @@ def send(handler: BaseHTTPRequestHandler, status: int, body: bytes,
     handler.wfile.write(body)
 
 
-def stream(handler: BaseHTTPRequestHandler, chunks: list[bytes], pause_s: float = 0.0,
-           kind: str = "text/event-stream") -> None:  # fmt: skip
+def stream(
+    handler: BaseHTTPRequestHandler,
+    chunks: list[bytes],
+    pause_s: float = 0.0,
+    kind: str = "text/event-stream",
+) -> None:
     handler.send_response(200)
     handler.send_header("Content-Type", kind)
     handler.send_header("Connection", "close")

@@ -35,9 +35,25 @@ def llama_server(
     """The server's base URL while it runs. ``interrupt_requests`` off: by default a new
     request cuts the one streaming (measured: a 2-user sweep lost half its requests)."""
     port = free_port()
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias",
-           alias, "--host", "127.0.0.1", "--port", str(port), "--n_threads", str(threads),
-           "--n_ctx", str(n_ctx), "--interrupt_requests", "False"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(model),
+        "--model_alias",
+        alias,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_threads",
+        str(threads),
+        "--n_ctx",
+        str(n_ctx),
+        "--interrupt_requests",
+        "False",
+    ]
     if chat_format:
         cmd += ["--chat_format", chat_format]
     cmd += extra or []

@@ -21,8 +21,8 @@ import psutil
 import pytest
 from typer.testing import CliRunner
 
+from sizer.backends.config import Measurement
 from sizer.bench import BenchRequest, results, run_bench
-from sizer.bench.config import Measurement
 from sizer.cli import app
 from sizer.probe import probe
 from tests.ggufmake import write_tiny_gguf
@@ -44,8 +44,20 @@ def workers() -> list[psutil.Process]:
 
 def test_bench_cli_measures_records_and_resumes(gemma_path, tmp_path):
     out = tmp_path / "bench.jsonl"
-    args = ["bench", str(gemma_path), "--prompt-tokens", "32", "--gen-tokens", "16",
-            "--reps", "2", "--threads", "1,2", "--out", str(out)]  # fmt: skip
+    args = [
+        "bench",
+        str(gemma_path),
+        "--prompt-tokens",
+        "32",
+        "--gen-tokens",
+        "16",
+        "--reps",
+        "2",
+        "--threads",
+        "1,2",
+        "--out",
+        str(out),
+    ]
     first = CliRunner().invoke(app, args)
     assert first.exit_code == 0, first.output
     assert "decode tok/s" in first.output and "thread sweep" in first.output
@@ -117,9 +129,23 @@ def test_timeout_and_memory_refusal(gemma_path, tmp_path, hw):
 
 def start_cli(model: Path, out: Path) -> subprocess.Popen:
     """Two runs of a few seconds each: the second is the one in flight when we strike."""
-    cmd = [sys.executable, "-m", "sizer", "bench", str(model), "--threads", "1,2",
-           "--prompt-tokens", "32", "--gen-tokens", "200", "--reps", "1",
-           "--out", str(out)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "sizer",
+        "bench",
+        str(model),
+        "--threads",
+        "1,2",
+        "--prompt-tokens",
+        "32",
+        "--gen-tokens",
+        "200",
+        "--reps",
+        "1",
+        "--out",
+        str(out),
+    ]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -159,8 +185,13 @@ def test_openvino_backend_runs_qwen_and_names_what_it_cannot_read(
 ):
     out = tmp_path / "bench.jsonl"
     quick = dataclasses.replace(QUICK, prompt_tokens=256, max_reps=2, min_reps=2)
-    request = BenchRequest([str(gemma_path), str(qwen_path)], out, backends=["openvino"],
-                           devices=["CPU"], measurement=quick)  # fmt: skip
+    request = BenchRequest(
+        [str(gemma_path), str(qwen_path)],
+        out,
+        backends=["openvino"],
+        devices=["CPU"],
+        measurement=quick,
+    )
     gemma, qwen = run_bench(request, hw)
     assert gemma["status"] == "unsupported" and "this is gemma3" in gemma["error"]
     assert qwen["status"] == "ok", qwen.get("error")

@@ -7,8 +7,8 @@ import signal
 
 import pytest
 
+from sizer.backends.config import Measurement, RunConfig
 from sizer.bench import record, results
-from sizer.bench.config import Measurement, RunConfig
 from sizer.bench.energy import EnergyMeter
 from sizer.bench.hygiene import cpu_mhz, resident_fraction
 from sizer.bench.process import Outcome
@@ -18,9 +18,14 @@ from sizer.errors import InputError
 
 @pytest.mark.parametrize(
     ("samples", "q", "expected"),
-    [([1.0], 50, 1.0), ([1.0, 2.0, 3.0, 4.0], 50, 2.5), ([1.0, 2.0, 3.0, 4.0, 5.0], 95, 4.8),
-     ([5.0, 1.0, 3.0], 0, 1.0), ([5.0, 1.0, 3.0], 100, 5.0)],
-)  # fmt: skip
+    [
+        ([1.0], 50, 1.0),
+        ([1.0, 2.0, 3.0, 4.0], 50, 2.5),
+        ([1.0, 2.0, 3.0, 4.0, 5.0], 95, 4.8),
+        ([5.0, 1.0, 3.0], 0, 1.0),
+        ([5.0, 1.0, 3.0], 100, 5.0),
+    ],
+)
 def test_percentile_interpolates_between_ranks(samples, q, expected):
     assert percentile(samples, q) == pytest.approx(expected)
 
@@ -36,8 +41,15 @@ def test_summaries():
 
 
 def config(**changes) -> RunConfig:
-    base = {"model_path": "/m.gguf", "model_label": "m", "header_sha256": "ab" * 32,
-            "backend": "llama.cpp", "device": "CPU", "threads": 2, "depth": 0}  # fmt: skip
+    base = {
+        "model_path": "/m.gguf",
+        "model_label": "m",
+        "header_sha256": "ab" * 32,
+        "backend": "llama.cpp",
+        "device": "CPU",
+        "threads": 2,
+        "depth": 0,
+    }
     base.update(changes)
     return RunConfig(**base)
 
@@ -53,33 +65,47 @@ def test_run_key_is_identity_not_patience():
         {"header_sha256": "cd" * 32},
         {"measurement": Measurement(kv_type="q8_0")},
     ):
-        assert config(**change).key != key, change  # fmt: skip
+        assert config(**change).key != key, change
     assert RunConfig.from_dict(json.loads(json.dumps(config().to_dict()))) == config()
 
 
-@pytest.mark.parametrize(("depth", "n_ctx", "expected"), [(0, None, 768), (4096, None, 4864),
-                                                           (0, 2048, 2048)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("depth", "n_ctx", "expected"), [(0, None, 768), (4096, None, 4864), (0, 2048, 2048)]
+)
 def test_context_covers_depth_prompt_and_generation(depth, n_ctx, expected):
     assert Measurement(n_ctx=n_ctx).ctx_for(depth) == expected
 
 
 def reps(decode_rates: list[float], n_steps: int = 4) -> list[dict]:
-    return [{"prefill_tokens": 100, "ttft_s": 0.5, "itl_s": [1 / r] * n_steps,
-             "internal": {"decode_tok_s": r * 1.01}, "energy_j": {"decode": 2.0}}
-            for r in decode_rates]  # fmt: skip
+    return [
+        {
+            "prefill_tokens": 100,
+            "ttft_s": 0.5,
+            "itl_s": [1 / r] * n_steps,
+            "internal": {"decode_tok_s": r * 1.01},
+            "energy_j": {"decode": 2.0},
+        }
+        for r in decode_rates
+    ]
 
 
 def success_outcome(decode_rates: list[float], mhz: tuple[float, float] = (3000, 3000)) -> Outcome:
-    result = {"event": "result", "load_s": 1.5, "versions": {"x": "1"}, "energy_missing": None,
-              "conditions": {"cpu_mhz_start": mhz[0], "cpu_mhz_end": mhz[1]},
-              "reps": reps(decode_rates)}  # fmt: skip
+    result = {
+        "event": "result",
+        "load_s": 1.5,
+        "versions": {"x": "1"},
+        "energy_missing": None,
+        "conditions": {"cpu_mhz_start": mhz[0], "cpu_mhz_end": mhz[1]},
+        "reps": reps(decode_rates),
+    }
     return Outcome(events=[{"event": "loaded"}, result], exit_code=0, peak_rss_bytes=123)
 
 
 def test_record_from_a_successful_worker():
     cfg = config()
-    rec = record.from_outcome(record.base_record(cfg, {"label": "m"}, {}), cfg,
-                              success_outcome([10.0, 10.0, 10.0]))  # fmt: skip
+    rec = record.from_outcome(
+        record.base_record(cfg, {"label": "m"}, {}), cfg, success_outcome([10.0, 10.0, 10.0])
+    )
     assert rec["status"] == "ok" and rec["warnings"] == []
     m = rec["metrics"]
     assert m["decode_tok_s"]["median"] == pytest.approx(10.0)
@@ -91,8 +117,9 @@ def test_record_from_a_successful_worker():
 
 def test_unstable_and_throttled_runs_are_flagged():
     cfg = config()
-    rec = record.from_outcome(record.base_record(cfg, {}, {}), cfg,
-                              success_outcome([8.0, 10.0, 12.0], mhz=(3000, 2000)))  # fmt: skip
+    rec = record.from_outcome(
+        record.base_record(cfg, {}, {}), cfg, success_outcome([8.0, 10.0, 12.0], mhz=(3000, 2000))
+    )
     text = " ".join(rec["warnings"])
     assert "unstable decode_tok_s" in text and "CPU clock fell from 3000 to 2000 MHz" in text
 
@@ -102,16 +129,33 @@ def test_unstable_and_throttled_runs_are_flagged():
     [
         (Outcome(timed_out=True, exit_code=-9), "timeout", "--timeout 3600 s"),
         (Outcome(exit_code=-signal.SIGKILL), "crashed", "out-of-memory killer"),
-        (Outcome(exit_code=-signal.SIGSEGV, stderr_tail=["llama_model_load: error: x"]),
-         "crashed", "SIGSEGV) — llama_model_load: error: x"),
-        (Outcome(events=[{"event": "error", "kind": "unsupported", "message": "no gemma3"}],
-                 exit_code=0), "unsupported", "no gemma3"),
-        (Outcome(events=[{"event": "error", "kind": "failed", "message": "ValueError: bad"}],
-                 exit_code=0, stderr_tail=["llama_model_load: error loading model: unknown model "
-                                           "architecture: 'mystery'", "other"]),
-         "failed", "ValueError: bad — llama_model_load: error loading model: unknown model"),
+        (
+            Outcome(exit_code=-signal.SIGSEGV, stderr_tail=["llama_model_load: error: x"]),
+            "crashed",
+            "SIGSEGV) — llama_model_load: error: x",
+        ),
+        (
+            Outcome(
+                events=[{"event": "error", "kind": "unsupported", "message": "no gemma3"}],
+                exit_code=0,
+            ),
+            "unsupported",
+            "no gemma3",
+        ),
+        (
+            Outcome(
+                events=[{"event": "error", "kind": "failed", "message": "ValueError: bad"}],
+                exit_code=0,
+                stderr_tail=[
+                    "llama_model_load: error loading model: unknown model architecture: 'mystery'",
+                    "other",
+                ],
+            ),
+            "failed",
+            "ValueError: bad — llama_model_load: error loading model: unknown model",
+        ),
     ],
-)  # fmt: skip
+)
 def test_every_failure_becomes_a_row_with_its_cause(outcome, status, words):
     cfg = config()
     rec = record.from_outcome(record.base_record(cfg, {}, {}), cfg, outcome)
@@ -180,10 +224,12 @@ def test_page_cache_residency_and_clock(tmp_path, probe_fixture):
 
 @pytest.mark.parametrize(
     ("machine", "auto", "sweep", "openvino"),
-    [("intel-core-ultra-155h", 6, [1, 2, 4, 6, 8, 16, 22], ["CPU", "GPU", "NPU"]),
-     ("apple-m4-max", 12, [1, 2, 4, 8, 12, 16], ["CPU"]),
-     ("this-machine-epyc", 2, [1, 2], ["CPU"])],
-)  # fmt: skip
+    [
+        ("intel-core-ultra-155h", 6, [1, 2, 4, 6, 8, 16, 22], ["CPU", "GPU", "NPU"]),
+        ("apple-m4-max", 12, [1, 2, 4, 8, 12, 16], ["CPU"]),
+        ("this-machine-epyc", 2, [1, 2], ["CPU"]),
+    ],
+)
 def test_threads_and_devices_on_captured_machines(probe_fixture, machine, auto, sweep, openvino):
     from sizer.bench.plan import auto_threads, default_devices, sweep_threads, thread_counts
     from sizer.probe import probe

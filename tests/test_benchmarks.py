@@ -14,8 +14,16 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 @pytest.mark.slow
 def test_decode_vs_bandwidth_runs_on_both_models(tmp_path, gemma_path, qwen_path):
-    command = [sys.executable, str(BENCHMARKS / "decode_vs_bandwidth.py"),
-               "--tokens", "8", "--reps", "1", "--out", str(tmp_path)]  # fmt: skip
+    command = [
+        sys.executable,
+        str(BENCHMARKS / "decode_vs_bandwidth.py"),
+        "--tokens",
+        "8",
+        "--reps",
+        "1",
+        "--out",
+        str(tmp_path),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     [result] = tmp_path.glob("decode_vs_bandwidth-*.json")
@@ -32,15 +40,29 @@ def test_decode_vs_bandwidth_runs_on_both_models(tmp_path, gemma_path, qwen_path
 @pytest.mark.slow
 def test_memory_vs_estimate_runs_and_rescores(tmp_path, gemma_path):
     script = str(BENCHMARKS / "memory_vs_estimate.py")
-    command = [sys.executable, script, "--models", "gemma3-270m", "--ctx", "1024",
-               "--fill-cap", "256", "--out", str(tmp_path)]  # fmt: skip
+    command = [
+        sys.executable,
+        script,
+        "--models",
+        "gemma3-270m",
+        "--ctx",
+        "1024",
+        "--fill-cap",
+        "256",
+        "--out",
+        str(tmp_path),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     [result] = tmp_path.glob("memory_vs_estimate-*.json")
     [row] = json.loads(result.read_text())["rows"]
     assert row["measured_bytes"] > 200e6 and abs(row["error"]) < 0.25
-    rescored = subprocess.run([sys.executable, script, "--rescore", str(result)],
-                              capture_output=True, text=True, timeout=600)  # fmt: skip
+    rescored = subprocess.run(
+        [sys.executable, script, "--rescore", str(result)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert rescored.returncode == 0 and "over 1 cases" in rescored.stdout
 
 

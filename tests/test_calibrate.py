@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from sizer import calibrate, calibration_cache
-from sizer.speed import Observation, SpeedShape
+from sizer.bench import calibration as bench_calibration
+from sizer.speed import cache as calibration_cache
+from sizer.speed import calibration, observe, prior
+from sizer.speed.model import Observation, SpeedShape
 
 FIXTURES = Path(__file__).parent / "fixtures"
 THIS_MACHINE = json.loads((FIXTURES / "recommend" / "this-machine.json").read_text())
@@ -37,21 +39,21 @@ def _hw(*measurements) -> dict:
 )
 def test_kernel_figure_at_and_between_measured_counts(threads, expected):
     hw = _hw(("memory_read_bandwidth", 1, 10e9), ("memory_read_bandwidth", 4, 30e9))
-    assert calibrate.kernel_figure(hw, "memory_read_bandwidth", threads) == pytest.approx(expected)
-    assert calibrate.kernel_figure(hw, "matmul_f32", threads) is None
+    assert prior.kernel_figure(hw, "memory_read_bandwidth", threads) == pytest.approx(expected)
+    assert prior.kernel_figure(hw, "matmul_f32", threads) is None
 
 
 def test_prior_uses_kernels_when_measured_and_defaults_otherwise():
-    measured = calibrate.prior_params(THIS_MACHINE, 2)
+    measured = prior.prior_params(THIS_MACHINE, 2)
     assert measured.source == "kernels at 2 thread(s) x fitted efficiency"
     assert measured.confidence == "estimated"
-    kernel_bw = calibrate.kernel_figure(THIS_MACHINE, "memory_read_bandwidth", 2)
-    eff = calibrate.KERNEL_EFFICIENCY["bandwidth"]
+    kernel_bw = prior.kernel_figure(THIS_MACHINE, "memory_read_bandwidth", 2)
+    eff = prior.KERNEL_EFFICIENCY["bandwidth"]
     assert measured.bandwidth_bytes_s == pytest.approx(kernel_bw * eff)
-    bare = calibrate.prior_params(_hw(), 4)
+    bare = prior.prior_params(_hw(), 4)
     assert bare.source.startswith("documented defaults")
     assert bare.bandwidth_bytes_s == pytest.approx(
-        calibrate.DEFAULT_BANDWIDTH_PER_THREAD * 4 * calibrate.KERNEL_EFFICIENCY["bandwidth"]
+        prior.DEFAULT_BANDWIDTH_PER_THREAD * 4 * prior.KERNEL_EFFICIENCY["bandwidth"]
     )
 
 
@@ -60,9 +62,9 @@ def test_fingerprint_ignores_what_changes_between_runs():
     b = json.loads(json.dumps(THIS_MACHINE))
     b["memory"]["available_bytes"] = 1
     b["measurements"] = []
-    assert calibration_cache.fingerprint(a) == calibration_cache.fingerprint(b)
+    assert calibration_cache.machine_key(a) == calibration_cache.machine_key(b)
     b["llama_cpp"]["version"] = "9.9.9"  # another runtime: another calibration
-    assert calibration_cache.fingerprint(a) != calibration_cache.fingerprint(b)
+    assert calibration_cache.machine_key(a) != calibration_cache.machine_key(b)
 
 
 def test_only_matching_llama_cpp_cpu_runs_calibrate():
@@ -72,12 +74,12 @@ def test_only_matching_llama_cpp_cpu_runs_calibrate():
         .read_text()
         .splitlines()
     ]
-    machine = calibration_cache.fingerprint(THIS_MACHINE)
-    assert [calibrate.usable_run(r, machine, 2) for r in runs].count(True) == 1
+    machine = calibration_cache.machine_key(THIS_MACHINE)
+    assert [observe.usable_run(r, machine, 2) for r in runs].count(True) == 1
     other = json.loads(json.dumps(runs[0]))
     other["config"]["measurement"]["kv_type"] = "q8_0"
-    assert not calibrate.usable_run(other, machine, other["config"]["threads"])
-    assert not calibrate.usable_run(runs[0], "another machine", runs[0]["config"]["threads"])
+    assert not observe.usable_run(other, machine, other["config"]["threads"])
+    assert not observe.usable_run(runs[0], "another machine", runs[0]["config"]["threads"])
 
 
 @pytest.fixture
@@ -87,7 +89,7 @@ def home(tmp_path, monkeypatch):
 
 
 def test_cache_round_trip_forget_and_damage(home):
-    params = calibrate.prior_params(THIS_MACHINE, 2).with_source("probe runs", "calibrated")
+    params = prior.prior_params(THIS_MACHINE, 2).with_source("probe runs", "calibrated")
     assert calibration_cache.load_cached(THIS_MACHINE, 2) is None
     calibration_cache.store(THIS_MACHINE, params)
     assert calibration_cache.load_cached(THIS_MACHINE, 2) == params
@@ -109,18 +111,18 @@ TINY = SpeedShape(
 
 
 def test_overheads_are_what_the_tiny_models_bytes_do_not_explain():
-    prior = calibrate.prior_params(THIS_MACHINE, 2)
-    bytes_s = TINY.decode_weight_bytes / prior.bandwidth_bytes_s
+    params = prior.prior_params(THIS_MACHINE, 2)
+    bytes_s = TINY.decode_weight_bytes / params.bandwidth_bytes_s
     tiny = Observation(TINY, 0, 128, decode_tok_s=1 / (bytes_s + 16 * 3e-4), prefill_tok_s=1e6)
-    fitted = calibrate.overheads_from(tiny, prior)
+    fitted = calibration.overheads_from(tiny, params)
     assert fitted.decode_layer_s == pytest.approx(3e-4)
     assert fitted.prefill_layer_s == 0.0  # faster than its FLOPs allow: never negative
 
 
 def test_a_failed_probe_run_falls_back_to_the_kernels_with_a_label(home, monkeypatch):
     from sizer.errors import SizerError
+    from sizer.hardware.record import KernelResult, SampleStats
     from sizer.probe import probe
-    from sizer.probe.records import KernelResult, SampleStats
 
     hw = probe()
 
@@ -134,10 +136,10 @@ def test_a_failed_probe_run_falls_back_to_the_kernels_with_a_label(home, monkeyp
     def broken_probes(*args, **kwargs):
         raise SizerError("crashed: llama.cpp died")
 
-    monkeypatch.setattr(calibrate, "_measure_kernels", fake_kernels)
-    monkeypatch.setattr(calibrate, "_probe_runs", broken_probes)
+    monkeypatch.setattr(bench_calibration, "_measure_kernels", fake_kernels)
+    monkeypatch.setattr(bench_calibration, "_probe_runs", broken_probes)
     said = []
-    params = calibrate.run_calibration(hw, 2, said.append)
+    params = bench_calibration.run_calibration(hw, 2, said.append)
     assert params.source == "kernels at 2 thread(s) x fitted efficiency"
     assert any("probe runs failed (crashed: llama.cpp died)" in m for m in said)
     assert calibration_cache.load_cached(hw, 2) == params  # cached: the next call is fast

@@ -9,7 +9,7 @@ import sys
 from typer.testing import CliRunner
 
 from sizer.cli import app
-from sizer.probe.records import HARDWARE_FORMAT, HARDWARE_FORMAT_VERSION
+from sizer.hardware.record import HARDWARE_FORMAT, HARDWARE_FORMAT_VERSION
 
 runner = CliRunner()
 
@@ -72,18 +72,24 @@ def test_capture_then_replay_matches_live(tmp_path):
 def _modules_after(code: str) -> set[str]:
     out = subprocess.run(
         [sys.executable, "-c", f"{code}\nimport sys; print(' '.join(sys.modules))"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return set(out.stdout.split())
 
 
 def test_help_and_probe_do_not_import_heavy_runtimes():
     heavy = {"llama_cpp", "matplotlib", "openvino_genai"}
-    help_run = "from typer.testing import CliRunner; from sizer.cli import app\n" \
-        "assert CliRunner().invoke(app, ['--help']).exit_code == 0"  # fmt: skip
+    help_run = (
+        "from typer.testing import CliRunner; from sizer.cli import app\n"
+        "assert CliRunner().invoke(app, ['--help']).exit_code == 0"
+    )
     assert not heavy & _modules_after(help_run)
-    probe_run = "from typer.testing import CliRunner; from sizer.cli import app\n" \
-        "assert CliRunner().invoke(app, ['probe']).exit_code == 0"  # fmt: skip
+    probe_run = (
+        "from typer.testing import CliRunner; from sizer.cli import app\n"
+        "assert CliRunner().invoke(app, ['probe']).exit_code == 0"
+    )
     assert not heavy & _modules_after(probe_run)
 
 
@@ -97,8 +103,10 @@ def test_ctrl_c_gives_one_line_and_exit_130():
 
     child = subprocess.Popen(
         [sys.executable, "-m", "sizer", "probe", "--measure"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     first = child.stderr.readline()  # "measuring ...": the kernels (seconds of work) started
     assert "measuring" in first
     child.send_signal(signal.SIGINT)
@@ -108,8 +116,9 @@ def test_ctrl_c_gives_one_line_and_exit_130():
 
 
 def test_usage_error_is_one_line_through_main():
-    done = subprocess.run([sys.executable, "-m", "sizer", "probe", "--bogus"],
-                          capture_output=True, text=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "sizer", "probe", "--bogus"], capture_output=True, text=True
+    )
     assert done.returncode == 2
     assert (
         done.stderr.strip()

@@ -22,18 +22,31 @@ def _ollama_store(models: Path, gguf: Path, tag_path: str) -> None:
     os.symlink(gguf, blob)
     manifest = models / "manifests" / tag_path
     manifest.parent.mkdir(parents=True, exist_ok=True)
-    manifest.write_text(json.dumps({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
-                   "digest": "sha256:" + "cd" * 32, "size": 487},
-        "layers": [
-            {"mediaType": "application/vnd.ollama.image.model", "digest": DIGEST,
-             "size": gguf.stat().st_size},
-            {"mediaType": "application/vnd.ollama.image.template",
-             "digest": "sha256:" + "ef" * 32, "size": 358},
-        ],
-    }))  # fmt: skip
+    manifest.write_text(
+        json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {
+                    "mediaType": "application/vnd.docker.container.image.v1+json",
+                    "digest": "sha256:" + "cd" * 32,
+                    "size": 487,
+                },
+                "layers": [
+                    {
+                        "mediaType": "application/vnd.ollama.image.model",
+                        "digest": DIGEST,
+                        "size": gguf.stat().st_size,
+                    },
+                    {
+                        "mediaType": "application/vnd.ollama.image.template",
+                        "digest": "sha256:" + "ef" * 32,
+                        "size": 358,
+                    },
+                ],
+            }
+        )
+    )
 
 
 def _home_with_every_store(home: Path, gguf: Path) -> None:
@@ -86,8 +99,10 @@ def test_ollama_tags_for_other_namespaces_and_registries(tmp_path):
         target.write_text(manifest.read_text())
     found = scan(env={"OLLAMA_MODELS": str(models)}, home=tmp_path / "nohome")
     assert sorted(m.name for m in found) == [
-        "hf.co/bartowski/Llama-3.2-3B:Q4_K_M", "qwen2.5-coder:7b", "someuser/mymodel:q4",
-    ]  # fmt: skip
+        "hf.co/bartowski/Llama-3.2-3B:Q4_K_M",
+        "qwen2.5-coder:7b",
+        "someuser/mymodel:q4",
+    ]
     assert all(m.error is None for m in found)
 
 
@@ -113,8 +128,10 @@ def test_broken_manifests_and_files_do_not_stop_the_scan(tmp_path):
     loose.mkdir()
     (loose / "truncated.gguf").write_bytes(good.read_bytes()[:200])
     (loose / "notes.gguf").write_text("not a model")
-    found = {m.name: m for m in scan(paths=[loose], env={"OLLAMA_MODELS": str(models)},
-                                      home=tmp_path / "nohome")}  # fmt: skip
+    found = {
+        m.name: m
+        for m in scan(paths=[loose], env={"OLLAMA_MODELS": str(models)}, home=tmp_path / "nohome")
+    }
     assert found["good:latest"].error is None
     assert "broken Ollama manifest" in found["garbage:latest"].error
     assert "broken Ollama manifest" in found["nolayer:latest"].error
@@ -144,8 +161,10 @@ def test_unreadable_directory_is_skipped(tmp_path, monkeypatch):
 def test_stores_honour_environment(tmp_path):
     (tmp_path / "o").mkdir()
     (tmp_path / "hf" / "hub").mkdir(parents=True)
-    found = stores(home=tmp_path / "none", env={"OLLAMA_MODELS": str(tmp_path / "o"),
-                                                 "HF_HOME": str(tmp_path / "hf")})  # fmt: skip
+    found = stores(
+        home=tmp_path / "none",
+        env={"OLLAMA_MODELS": str(tmp_path / "o"), "HF_HOME": str(tmp_path / "hf")},
+    )
     assert ("ollama", tmp_path / "o") in found
     assert ("huggingface", tmp_path / "hf" / "hub") in found
 

@@ -45,8 +45,20 @@ def records(path: Path) -> list[dict]:
 
 
 def speed(url: str, out: Path, *extra: str, env: dict[str, str] | None = None):
-    return bench("--endpoint", url, "--prompt-tokens", "16", "--gen-tokens", "4", "--reps", "2",
-                 "--out", str(out), *extra, env=env)  # fmt: skip
+    return bench(
+        "--endpoint",
+        url,
+        "--prompt-tokens",
+        "16",
+        "--gen-tokens",
+        "4",
+        "--reps",
+        "2",
+        "--out",
+        str(out),
+        *extra,
+        env=env,
+    )
 
 
 def test_a_healthy_captured_stream_is_measured(tmp_path):
@@ -77,8 +89,9 @@ def test_tls_to_a_plain_http_server(tmp_path):
 def test_a_host_that_does_not_resolve_needs_allow_remote_then_fails_clearly(tmp_path):
     code, message = speed("http://no-such-host.invalid:8080", tmp_path / "r.jsonl")
     assert code == 2 and "not this machine" in message and "--allow-remote" in message
-    code, message = speed("http://no-such-host.invalid:8080", tmp_path / "r.jsonl",
-                          "--allow-remote")  # fmt: skip
+    code, message = speed(
+        "http://no-such-host.invalid:8080", tmp_path / "r.jsonl", "--allow-remote"
+    )
     assert code == 4 and "no-such-host.invalid" in message
     assert records(tmp_path / "r.jsonl")[0]["status"] == "failed"
 
@@ -104,9 +117,10 @@ def test_401_says_which_variable_holds_the_key_and_the_key_is_never_written(tmp_
 
 def test_a_model_the_server_does_not_have(tmp_path):
     tags = {"models": [{"name": "granite3.3:2b"}]}
-    routes = {"GET /api/tags": lambda h, b: send(h, 200, json.dumps(tags).encode()),
-              "POST /api/generate": lambda h, b: send(
-                  h, 404, capture("ollama-model-not-found-404.json"))}  # fmt: skip
+    routes = {
+        "GET /api/tags": lambda h, b: send(h, 200, json.dumps(tags).encode()),
+        "POST /api/generate": lambda h, b: send(h, 404, capture("ollama-model-not-found-404.json")),
+    }
     with Fake(routes) as fake:
         code, message = speed(fake.url, tmp_path / "r.jsonl", "--model", "nope")
         assert code == 4 and "has no model 'nope'" in message and "granite3.3:2b" in message
@@ -128,8 +142,10 @@ def test_a_model_the_server_does_not_have(tmp_path):
     ],
 )
 def test_error_statuses_become_error_rows(tmp_path, status, body, expected):
-    routes = {"GET /v1/models": openai_models,
-              "POST /v1/completions": lambda h, b: send(h, status, body)}  # fmt: skip
+    routes = {
+        "GET /v1/models": openai_models,
+        "POST /v1/completions": lambda h, b: send(h, status, body),
+    }
     with Fake(routes) as fake:
         code, message = speed(fake.url, tmp_path / "r.jsonl")
     assert code == 4 and f"nothing was measured: {expected}" in message and "\n" not in message
@@ -179,9 +195,22 @@ def test_a_server_that_dies_mid_sweep_keeps_the_levels_before(tmp_path):
     out_file = tmp_path / "r.jsonl"
     with Fake(routes) as fake:
         holder["fake"] = fake
-        code, out = bench("--endpoint", fake.url, "--concurrency", "1,2,4",
-                          "--requests-per-user", "1", "--prompt-tokens", "16", "--gen-tokens", "4",
-                          "--min-tps", "1", "--out", str(out_file))  # fmt: skip
+        code, out = bench(
+            "--endpoint",
+            fake.url,
+            "--concurrency",
+            "1,2,4",
+            "--requests-per-user",
+            "1",
+            "--prompt-tokens",
+            "16",
+            "--gen-tokens",
+            "4",
+            "--min-tps",
+            "1",
+            "--out",
+            str(out_file),
+        )
     assert code == 0, out
     levels = [r["level"] for r in records(out_file)]
     assert [lv["users"] for lv in levels] == [1, 2, 4]
@@ -193,10 +222,14 @@ def test_a_server_that_dies_mid_sweep_keeps_the_levels_before(tmp_path):
 
 def test_ollama_native_stream_uses_the_server_timings(tmp_path):
     tags = {"models": [{"name": "granite3.3:2b"}]}
-    routes = {"GET /api/tags": lambda h, b: send(h, 200, json.dumps(tags).encode()),
-              "POST /api/generate": lambda h, b: stream(
-                  h, [line + b"\n" for line in capture("ollama-generate-granite.ndjson")
-                      .splitlines()], kind="application/x-ndjson")}  # fmt: skip
+    routes = {
+        "GET /api/tags": lambda h, b: send(h, 200, json.dumps(tags).encode()),
+        "POST /api/generate": lambda h, b: stream(
+            h,
+            [line + b"\n" for line in capture("ollama-generate-granite.ndjson").splitlines()],
+            kind="application/x-ndjson",
+        ),
+    }
     with Fake(routes) as fake:
         code, out = speed(fake.url, tmp_path / "r.jsonl", "--model", "granite3.3:2b")
         sent = [body for method, path, _, body in fake.seen if path == "/api/generate"]
@@ -230,15 +263,33 @@ def test_ctrl_c_keeps_the_repetitions_already_measured(tmp_path):
     import sys
 
     events = sse_events("llama-cpp-python-completions.sse")
-    routes = {"GET /v1/models": openai_models,
-              "POST /v1/completions": lambda h, b: stream(h, events, pause_s=0.15)}  # fmt: skip
+    routes = {
+        "GET /v1/models": openai_models,
+        "POST /v1/completions": lambda h, b: stream(h, events, pause_s=0.15),
+    }
     out = tmp_path / "r.jsonl"
     with Fake(routes) as fake:
         child = subprocess.Popen(
-            [sys.executable, "-m", "sizer", "bench", "--endpoint", fake.url, "--reps", "20",
-             "--prompt-tokens", "16", "--gen-tokens", "4", "--out", str(out)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "sizer",
+                "bench",
+                "--endpoint",
+                fake.url,
+                "--reps",
+                "20",
+                "--prompt-tokens",
+                "16",
+                "--gen-tokens",
+                "4",
+                "--out",
+                str(out),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         while "repetition 2/20: ok" not in child.stderr.readline():
             pass
         child.send_signal(signal.SIGINT)
@@ -255,12 +306,23 @@ def test_tasks_through_ollama_chat_and_the_structured_output_fallback(tmp_path):
     chat = [line + b"\n" for line in capture("ollama-chat-docs.ndjson").splitlines()]
     tags = {"models": [{"name": "llama3.2:latest"}]}
     ndjson = "application/x-ndjson"
-    routes = {"GET /api/tags": lambda h, b: send(h, 200, json.dumps(tags).encode()),
-              "POST /api/chat": lambda h, b: stream(h, chat, kind=ndjson)}  # fmt: skip
+    routes = {
+        "GET /api/tags": lambda h, b: send(h, 200, json.dumps(tags).encode()),
+        "POST /api/chat": lambda h, b: stream(h, chat, kind=ndjson),
+    }
     out = tmp_path / "r.jsonl"
     with Fake(routes) as fake:
-        code, text = bench("--endpoint", fake.url, "--model", "llama3.2", "--tasks",
-                           "classification", "--quick", "--out", str(out))  # fmt: skip
+        code, text = bench(
+            "--endpoint",
+            fake.url,
+            "--model",
+            "llama3.2",
+            "--tasks",
+            "classification",
+            "--quick",
+            "--out",
+            str(out),
+        )
     assert code == 0, text
     [rec] = records(out)
     assert rec["backend"]["device"] == "ollama" and rec["status"] == "ok"
@@ -274,10 +336,14 @@ def test_tasks_through_ollama_chat_and_the_structured_output_fallback(tmp_path):
 
     routes = {"GET /v1/models": openai_models, "POST /v1/chat/completions": chat_or_refuse}
     with Fake(routes) as fake:
-        code, text = bench("--endpoint", fake.url, "--tasks", "extraction", "--quick",
-                           "--out", str(out))  # fmt: skip
-        formats = [(b.get("response_format") or {}).get("type") for _, p, _, b in fake.seen
-                   if p == "/v1/chat/completions"]  # fmt: skip
+        code, text = bench(
+            "--endpoint", fake.url, "--tasks", "extraction", "--quick", "--out", str(out)
+        )
+        formats = [
+            (b.get("response_format") or {}).get("type")
+            for _, p, _, b in fake.seen
+            if p == "/v1/chat/completions"
+        ]
     assert code == 0, text
     grammar = [r for r in records(out) if (r.get("suite") or {}).get("variant") == "grammar"]
     assert grammar[0]["status"] == "ok"

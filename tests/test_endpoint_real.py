@@ -36,8 +36,20 @@ def records(path) -> list[dict]:
 
 def test_speed_through_the_server(server_url, tmp_path):
     out = tmp_path / "r.jsonl"
-    code, text = bench("--endpoint", server_url, "--model", ALIAS, "--prompt-tokens", "64",
-                       "--gen-tokens", "16", "--reps", "2", "--out", str(out))  # fmt: skip
+    code, text = bench(
+        "--endpoint",
+        server_url,
+        "--model",
+        ALIAS,
+        "--prompt-tokens",
+        "64",
+        "--gen-tokens",
+        "16",
+        "--reps",
+        "2",
+        "--out",
+        str(out),
+    )
     assert code == 0, text
     [rec] = records(out)
     assert rec["status"] == "ok" and rec["backend"]["software"] == "uvicorn"
@@ -49,8 +61,9 @@ def test_speed_through_the_server(server_url, tmp_path):
 
 def test_a_quick_task_suite_through_the_server(server_url, tmp_path):
     out = tmp_path / "r.jsonl"
-    code, text = bench("--endpoint", server_url, "--tasks", "classification", "--quick",
-                       "--out", str(out))  # fmt: skip
+    code, text = bench(
+        "--endpoint", server_url, "--tasks", "classification", "--quick", "--out", str(out)
+    )
     assert code == 0, text
     [rec] = records(out)
     assert rec["kind"] == "tasks" and rec["backend"]["name"] == "endpoint"
@@ -63,9 +76,24 @@ def test_a_quick_task_suite_through_the_server(server_url, tmp_path):
 
 def test_a_concurrency_sweep_answers_how_many_users(server_url, tmp_path):
     out = tmp_path / "r.jsonl"
-    code, text = bench("--endpoint", server_url, "--concurrency", "1,2",
-                       "--requests-per-user", "1", "--prompt-tokens", "32", "--gen-tokens", "8",
-                       "--min-tps", "1", "--max-ttft", "60", "--out", str(out))  # fmt: skip
+    code, text = bench(
+        "--endpoint",
+        server_url,
+        "--concurrency",
+        "1,2",
+        "--requests-per-user",
+        "1",
+        "--prompt-tokens",
+        "32",
+        "--gen-tokens",
+        "8",
+        "--min-tps",
+        "1",
+        "--max-ttft",
+        "60",
+        "--out",
+        str(out),
+    )
     assert code == 0, text
     levels = [r["level"] for r in records(out)]
     assert [lv["users"] for lv in levels] == [1, 2]

@@ -64,9 +64,10 @@ def test_ollama_chat_stream_from_the_api_documentation():
 
 
 def test_llama_server_timings_are_read_where_sent():
-    chunk = {"choices": [{"delta": {"content": "x"}}],
-             "timings": {"prompt_n": 10, "prompt_ms": 20.0, "predicted_n": 5,
-                         "predicted_ms": 50.0}}  # fmt: skip
+    chunk = {
+        "choices": [{"delta": {"content": "x"}}],
+        "timings": {"prompt_n": 10, "prompt_ms": 20.0, "predicted_n": 5, "predicted_ms": 50.0},
+    }
     rates = server_rates(openai_piece(json.dumps(chunk)).server)
     assert rates == {"prefill_tok_s": pytest.approx(500.0), "decode_tok_s": pytest.approx(100.0)}
 
@@ -127,8 +128,10 @@ def test_requests_are_greedy_and_bounded_on_both_apis():
     assert url.endswith("/v1/completions") and body["max_tokens"] == 7
     assert body["temperature"] == 0 and body["stop"] == ["\n\n"] and body["stream"]
     ollama = parse_endpoint("http://127.0.0.1:1", "m", api="ollama")
-    url, body = route(ollama, Ask(messages=[{"role": "user", "content": "x"}], max_tokens=7,
-                                  schema={"type": "object"}))  # fmt: skip
+    url, body = route(
+        ollama,
+        Ask(messages=[{"role": "user", "content": "x"}], max_tokens=7, schema={"type": "object"}),
+    )
     assert url.endswith("/api/chat") and body["options"]["num_predict"] == 7
     assert body["format"] == {"type": "object"}
 

@@ -35,7 +35,15 @@ def test_the_example_inventory_gets_tiers_problems_and_one_model(tmp_path):
     assert "line 18: not in the hardware database: 'Intel(R) Core(TM) i5-10500T" in out
     rows = list(csv.DictReader(per_machine.open()))
     assert len(rows) == 17 and {r["tier"] for r in rows if r["tier"]} <= {
-        "<1B", "1-2B", "3-4B", "7-9B", "12-14B", "24-32B", "40B+", "none"}  # fmt: skip
+        "<1B",
+        "1-2B",
+        "3-4B",
+        "7-9B",
+        "12-14B",
+        "24-32B",
+        "40B+",
+        "none",
+    }
     assert any(r["problem"].startswith("line 19: not in the hardware database") for r in rows)
 
 
@@ -69,8 +77,9 @@ def test_unusable_input_is_one_line(tmp_path):
 
 def test_what_if_more_ram_and_a_new_cpu_move_machines_up_a_tier():
     args = [str(EXAMPLES / "inventory-intune.csv"), "--task", "summarization", "--ctx", "32768"]
-    code, out = fleet(*args, "--what-if", "ram=64GB", "--what-if",
-                      "replace=i5-8250U->Core Ultra 7 155H", "--json")  # fmt: skip
+    code, out = fleet(
+        *args, "--what-if", "ram=64GB", "--what-if", "replace=i5-8250U->Core Ultra 7 155H", "--json"
+    )
     assert code == 0, out
     ram, cpu = json.loads(out)["what_if"]
     assert ram["scenario"] == "ram=64GB" and sum(m["machines"] for m in ram["moves"]) >= 1
@@ -83,8 +92,9 @@ def test_what_if_more_ram_and_a_new_cpu_move_machines_up_a_tier():
 def test_what_if_mistakes_are_refused_before_any_work():
     code, message = fleet(str(EXAMPLES / "inventory-intune.csv"), "--what-if", "ram=lots")
     assert code == 2 and "ram=32GB" in message
-    code, message = fleet(str(EXAMPLES / "inventory-intune.csv"), "--what-if",
-                          "replace=i5-8250U->Pentium 4")  # fmt: skip
+    code, message = fleet(
+        str(EXAMPLES / "inventory-intune.csv"), "--what-if", "replace=i5-8250U->Pentium 4"
+    )
     assert code == 2 and "not in the hardware database: 'Pentium 4'" in message
 
 
@@ -102,14 +112,18 @@ def test_the_coverage_curve_keeps_the_largest_model_for_each_share():
     from sizer.fleet.answers import FleetAnswers, ModelReach
     from sizer.fleet.report import frontier
 
-    reach = [ModelReach("small", "Q4_K_M", 1.0, 0.3, 10, 1.0),
-             ModelReach("mid", "Q4_K_M", 3.0, 0.5, 10, 1.0),
-             ModelReach("mid", "Q8_0", 3.0, 0.55, 6, 0.6),
-             ModelReach("big", "Q4_K_M", 8.0, 0.7, 4, 0.4),
-             ModelReach("bigger", "Q4_K_M", 14.0, 0.75, 4, 0.4)]  # fmt: skip
+    reach = [
+        ModelReach("small", "Q4_K_M", 1.0, 0.3, 10, 1.0),
+        ModelReach("mid", "Q4_K_M", 3.0, 0.5, 10, 1.0),
+        ModelReach("mid", "Q8_0", 3.0, 0.55, 6, 0.6),
+        ModelReach("big", "Q4_K_M", 8.0, 0.7, 4, 0.4),
+        ModelReach("bigger", "Q4_K_M", 14.0, 0.75, 4, 0.4),
+    ]
     result = FleetAnswers(10, {}, {}, None, reach)
     assert [(m.model_id, m.quant) for m in frontier(result)] == [
-        ("mid", "Q4_K_M"), ("bigger", "Q4_K_M")]  # fmt: skip
+        ("mid", "Q4_K_M"),
+        ("bigger", "Q4_K_M"),
+    ]
 
 
 def test_garbage_after_a_header_is_counted_and_listed_never_held_whole(tmp_path):
@@ -138,4 +152,9 @@ def test_speed_spread_statistics_weigh_each_configuration_by_its_machines():
 
     stats = _weighted_stats([(10.0, 3), (1.0, 1), (20.0, 1)])  # 5 machines: 1, 10, 10, 10, 20
     assert (stats["whislo"], stats["q1"], stats["med"], stats["q3"], stats["whishi"]) == (
-        1.0, 10.0, 10.0, 10.0, 20.0)  # fmt: skip
+        1.0,
+        10.0,
+        10.0,
+        10.0,
+        20.0,
+    )

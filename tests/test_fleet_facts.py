@@ -31,7 +31,11 @@ GOOD = {
 def test_a_facts_record_is_an_inventory_row():
     row = facts_row(GOOD, "LAPTOP-1.json", "fallback")
     assert (row.machine_id, row.cpu, row.ram_bytes, row.vram_bytes) == (
-        "LAPTOP-1", GOOD["cpu"], 32 << 30, 8 << 30)  # fmt: skip
+        "LAPTOP-1",
+        GOOD["cpu"],
+        32 << 30,
+        8 << 30,
+    )
     assert row.gpu == "Intel(R) Arc(TM) Graphics | NVIDIA GeForce RTX 4060 Laptop GPU"
     assert row.where == "LAPTOP-1.json"
 
@@ -83,13 +87,15 @@ def test_facts_machines_are_matched_and_assessed_like_inventory_rows(tmp_path):
     assert config.cpu_id == "intel-core-ultra-7-155h"
     assert config.gpu_id == "nvidia-geforce-rtx-4060-laptop-gpu"  # the iGPU is not in the GPU db
     assert config.vram_gib == 8
-    assert fleet.problems == [f"{tmp_path / 'b.json'}: not in the hardware database: "
-                              f"{unknown['cpu']!r}"]  # fmt: skip
+    assert fleet.problems == [
+        f"{tmp_path / 'b.json'}: not in the hardware database: {unknown['cpu']!r}"
+    ]
 
 
 def _run_script(env: dict[str, str]) -> dict:
-    done = subprocess.run(["sh", str(SCRIPT)], capture_output=True, text=True, env=env,
-                          timeout=60, check=True)  # fmt: skip
+    done = subprocess.run(
+        ["sh", str(SCRIPT)], capture_output=True, text=True, env=env, timeout=60, check=True
+    )
     return json.loads(done.stdout)
 
 
@@ -113,8 +119,7 @@ def test_the_sh_collection_script_reads_nvidia_smi(tmp_path):
     fake.write_text("#!/bin/sh\nprintf 'NVIDIA GeForce RTX 4080 SUPER, 16376\\n'\n")
     fake.chmod(0o755)
     facts = _run_script({**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"})
-    assert facts["gpus"] == [{"name": "NVIDIA GeForce RTX 4080 SUPER",
-                              "vram_bytes": 16376 << 20}]  # fmt: skip
+    assert facts["gpus"] == [{"name": "NVIDIA GeForce RTX 4080 SUPER", "vram_bytes": 16376 << 20}]
 
 
 def test_the_example_folder_reads_with_its_problem_listed():

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from sizer.errors import InputError
-from sizer.fleet.hwdb import entries_from, match, normalise
 from sizer.fleet.inventory import memory_bytes, parse_map, read_inventory
+from sizer.hardware.db import entries_from, match, normalise
 
 DB = entries_from(
     {
@@ -89,20 +89,30 @@ def test_intune_export_with_bytes_and_ids(tmp_path):
         "LT-002,11th Gen Intel(R) Core(TM) i5-1145G7 @ 2.60GHz,17179869184,Windows\n"
     )
     reading = read_inventory(write(tmp_path, text))
-    assert reading.columns == {"id": "deviceName", "cpu": "processor",
-                               "ram": "physicalMemoryInBytes", "os": "operatingSystem"}  # fmt: skip
+    assert reading.columns == {
+        "id": "deviceName",
+        "cpu": "processor",
+        "ram": "physicalMemoryInBytes",
+        "os": "operatingSystem",
+    }
     assert [(r.machine_id, r.ram_bytes >> 30, r.count) for r in reading.rows] == [
-        ("LT-001", 32, 1), ("LT-002", 16, 1)]  # fmt: skip
+        ("LT-001", 32, 1),
+        ("LT-002", 16, 1),
+    ]
     assert reading.problems == []
 
 
 def test_excel_semicolons_bom_latin1_decimal_commas_and_counts(tmp_path):
-    text = ("Modèle;Processor;Total memory (GB);Count\n"
-            "Elitebook 840;Intel Core i5-8250U;15,9;120\n"
-            "Zenbook;AMD Ryzen 7 7840U;32;3\n").encode("cp1252")  # fmt: skip
+    text = (
+        "Modèle;Processor;Total memory (GB);Count\n"
+        "Elitebook 840;Intel Core i5-8250U;15,9;120\n"
+        "Zenbook;AMD Ryzen 7 7840U;32;3\n"
+    ).encode("cp1252")
     reading = read_inventory(write(tmp_path, text))
     assert [(r.cpu, round(r.ram_bytes / (1 << 30), 1), r.count) for r in reading.rows] == [
-        ("Intel Core i5-8250U", 15.9, 120), ("AMD Ryzen 7 7840U", 32.0, 3)]  # fmt: skip
+        ("Intel Core i5-8250U", 15.9, 120),
+        ("AMD Ryzen 7 7840U", 32.0, 3),
+    ]
     bom = read_inventory(write(tmp_path, b"\xef\xbb\xbf" + b"Processor,RAM\nApple M2,16 GB\n"))
     assert bom.columns["cpu"] == "Processor" and bom.rows[0].ram_bytes == 16 << 30
 
@@ -120,14 +130,16 @@ def test_map_names_unusual_columns(tmp_path):
 
 
 def test_bad_rows_are_line_numbered_and_good_rows_kept(tmp_path):
-    text = ("Device name,Processor,RAM (GB)\n"
-            "a,Intel Core i5-8250U,8\n"
-            "b,Intel Core i5-8250U,0\n"
-            "c,Intel Core i5-8250U,3072\n"
-            "d,,16\n"
-            "a,Apple M2,16\n"
-            "e,Apple M2,sixteen\n"
-            "f,Apple M2,16\n")  # fmt: skip
+    text = (
+        "Device name,Processor,RAM (GB)\n"
+        "a,Intel Core i5-8250U,8\n"
+        "b,Intel Core i5-8250U,0\n"
+        "c,Intel Core i5-8250U,3072\n"
+        "d,,16\n"
+        "a,Apple M2,16\n"
+        "e,Apple M2,sixteen\n"
+        "f,Apple M2,16\n"
+    )
     reading = read_inventory(write(tmp_path, text))
     assert [r.machine_id for r in reading.rows] == ["a", "f"]
     assert reading.skipped_rows == 5
@@ -142,9 +154,12 @@ def test_bad_rows_are_line_numbered_and_good_rows_kept(tmp_path):
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"", "empty"), (b"\x00\x01\x02PK\x03\x04" * 100, "a binary file"),
-     (b"just some words\n", "no cpu or ram column")],
-)  # fmt: skip
+    [
+        (b"", "empty"),
+        (b"\x00\x01\x02PK\x03\x04" * 100, "a binary file"),
+        (b"just some words\n", "no cpu or ram column"),
+    ],
+)
 def test_unusable_files_are_one_clear_error(tmp_path, content, message):
     with pytest.raises(InputError, match=message):
         read_inventory(write(tmp_path, content))
@@ -165,10 +180,17 @@ def test_garbage_is_streamed_into_problems_not_memory(tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "column", "gib"),
-    [("16", "RAM", 16), ("16 GB", "Memory", 16), ("16384", "RAM", 16), ("16384 MB", "x", 16),
-     ("17179869184", "RAM", 16), ("16", "Memory (MB)", 16 / 1024), ("15,9", "RAM (GB)", 15.9),
-     ("17,179,869,184", "physicalMemoryInBytes", 16)],
-)  # fmt: skip
+    [
+        ("16", "RAM", 16),
+        ("16 GB", "Memory", 16),
+        ("16384", "RAM", 16),
+        ("16384 MB", "x", 16),
+        ("17179869184", "RAM", 16),
+        ("16", "Memory (MB)", 16 / 1024),
+        ("15,9", "RAM (GB)", 15.9),
+        ("17,179,869,184", "physicalMemoryInBytes", 16),
+    ],
+)
 def test_memory_units(text, column, gib):
     assert memory_bytes(text, column) == pytest.approx(gib * (1 << 30), rel=1e-3)
 
@@ -177,20 +199,33 @@ def test_memory_units(text, column, gib):
 
 
 def test_a_database_machine_is_ranked_like_a_probed_one():
-    from sizer.calibrate import prior_params
-    from sizer.fleet.machines import hardware_record
+    from sizer.hardware.db_machine import hardware_record
+    from sizer.hardware.threads import threads_for
     from sizer.recommend import recommend
-    from sizer.recommend.machine import threads_for
     from sizer.recommend.workload import Workload
+    from sizer.speed.prior import prior_params
 
     cpu = entries_from(
-        {"format": "sizer.hardware-db", "kind": "cpus", "entries": [{
-            "id": "u7-155h", "vendor": "Intel", "model": "Core Ultra 7 155H",
-            "p_cores": 6, "e_cores": 10, "threads": 22, "isa": ["avx2", "fma", "avx_vnni"],
-            "memory": {"max_bandwidth_gbs": 119.5}, "igpu": {"name": "Intel Arc"},
-            "npu": {"name": "Intel AI Boost", "tops": 11}}]},
+        {
+            "format": "sizer.hardware-db",
+            "kind": "cpus",
+            "entries": [
+                {
+                    "id": "u7-155h",
+                    "vendor": "Intel",
+                    "model": "Core Ultra 7 155H",
+                    "p_cores": 6,
+                    "e_cores": 10,
+                    "threads": 22,
+                    "isa": ["avx2", "fma", "avx_vnni"],
+                    "memory": {"max_bandwidth_gbs": 119.5},
+                    "igpu": {"name": "Intel Arc"},
+                    "npu": {"name": "Intel AI Boost", "tops": 11},
+                }
+            ],
+        },
         "cpus",
-    )[0]  # fmt: skip
+    )[0]
     hw = hardware_record(cpu, 16 << 30)
     assert threads_for(hw) == 6  # llama.cpp's threads go to the P-cores
     assert hw["cpu"]["isa"]["avx2"] and not hw["cpu"]["isa"]["avx512f"]
@@ -236,29 +271,48 @@ def test_the_example_inventories_read_with_their_problems_listed():
 
 def test_a_configuration_is_assessed_with_a_tier_or_the_obstacle():
     from sizer.fleet.assess import NO_TIER, assess, tier_of
-    from sizer.fleet.machines import hardware_record
+    from sizer.hardware.db_machine import hardware_record
     from sizer.profiles.corpus import Corpus
     from sizer.recommend.candidates import catalog_options
     from sizer.recommend.workload import Workload
 
     cpu = entries_from(
-        {"format": "sizer.hardware-db", "kind": "cpus", "entries": [{
-            "id": "i5-8250u", "vendor": "Intel", "model": "Core i5-8250U", "p_cores": 4,
-            "e_cores": 0, "threads": 8, "isa": ["avx2", "fma"],
-            "memory": {"max_bandwidth_gbs": 38.4}}]},
+        {
+            "format": "sizer.hardware-db",
+            "kind": "cpus",
+            "entries": [
+                {
+                    "id": "i5-8250u",
+                    "vendor": "Intel",
+                    "model": "Core i5-8250U",
+                    "p_cores": 4,
+                    "e_cores": 0,
+                    "threads": 8,
+                    "isa": ["avx2", "fma"],
+                    "memory": {"max_bandwidth_gbs": 38.4},
+                }
+            ],
+        },
         "cpus",
-    )[0]  # fmt: skip
+    )[0]
     catalog, corpus = catalog_options(), Corpus([], [])
     roomy = assess(hardware_record(cpu, 16 << 30), Workload(task="chat"), corpus, catalog)
     assert roomy.tier == tier_of(roomy.top.candidate.params_b) != NO_TIER
     assert roomy.confidence == "estimated"
-    tight = assess(hardware_record(cpu, 2 << 30), Workload(task="chat", min_tps=50), corpus,
-                   catalog)  # fmt: skip
+    tight = assess(
+        hardware_record(cpu, 2 << 30), Workload(task="chat", min_tps=50), corpus, catalog
+    )
     assert tight.tier == NO_TIER and tight.blocked_by in ("memory", "decode floor")
 
 
-TIER_CASES = [(0.27, "<1B"), (1.5, "1-2B"), (3.2, "3-4B"), (8.0, "7-9B"), (14, "12-14B"),
-              (70, "40B+")]  # fmt: skip
+TIER_CASES = [
+    (0.27, "<1B"),
+    (1.5, "1-2B"),
+    (3.2, "3-4B"),
+    (8.0, "7-9B"),
+    (14, "12-14B"),
+    (70, "40B+"),
+]
 
 
 @pytest.mark.parametrize(("params_b", "tier"), TIER_CASES)
@@ -269,14 +323,16 @@ def test_tiers(params_b, tier):
 
 
 def test_a_laptop_gpu_runs_on_the_database_figures_not_the_desktop_cards():
-    from sizer.calibrate import prior_params
-    from sizer.fleet.hwdb import load
-    from sizer.fleet.machines import hardware_record
+    from sizer.hardware.db import load
+    from sizer.hardware.db_machine import hardware_record
     from sizer.recommend.devices import GPU_BANDWIDTH_EFFICIENCY, places
+    from sizer.speed.prior import prior_params
 
     cpu = match("Intel(R) Core(TM) i5-1235U", load("cpus")).entry
-    for name, desktop_gbs in (("NVIDIA GeForce RTX 3050 Laptop GPU", None),
-                              ("NVIDIA GeForce RTX 4060 Laptop GPU", 272)):  # fmt: skip
+    for name, desktop_gbs in (
+        ("NVIDIA GeForce RTX 3050 Laptop GPU", None),
+        ("NVIDIA GeForce RTX 4060 Laptop GPU", 272),
+    ):
         gpu = match(name, load("gpus")).entry
         hw = hardware_record(cpu, 16 << 30, gpu)
         [place] = [p for p in places(hw, prior_params(hw, 2)) if p.label == gpu.model]

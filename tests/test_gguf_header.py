@@ -55,16 +55,22 @@ def test_tied_output_detected(tmp_path):
         # one key whose name claims 2**60 bytes
         (b"GGUF" + struct.pack("<IQQQ", 3, 0, 1, 1 << 60), "corrupt GGUF"),
         # one key "k" of unknown value type 77
-        (b"GGUF" + struct.pack("<IQQQ", 3, 0, 1, 1) + b"k" + struct.pack("<I", 77),
-         "unknown value type 77"),
+        (
+            b"GGUF" + struct.pack("<IQQQ", 3, 0, 1, 1) + b"k" + struct.pack("<I", 77),
+            "unknown value type 77",
+        ),
         # one key "k": array of 2**40 uint8
-        (b"GGUF" + struct.pack("<IQQQ", 3, 0, 1, 1) + b"k" + struct.pack("<IIQ", 9, 0, 1 << 40),
-         "claims 1099511627776 items"),
+        (
+            b"GGUF" + struct.pack("<IQQQ", 3, 0, 1, 1) + b"k" + struct.pack("<IIQ", 9, 0, 1 << 40),
+            "claims 1099511627776 items",
+        ),
         # one key "k": array of 10**6 strings in a few bytes: truncated, not allocated
-        (b"GGUF" + struct.pack("<IQQQ", 3, 0, 1, 1) + b"k" + struct.pack("<IIQ", 9, 8, 10**6),
-         "truncated"),
+        (
+            b"GGUF" + struct.pack("<IQQQ", 3, 0, 1, 1) + b"k" + struct.pack("<IIQ", 9, 8, 10**6),
+            "truncated",
+        ),
     ],
-)  # fmt: skip
+)
 def test_hostile_headers_give_one_clear_line(tmp_path, data, message):
     with pytest.raises(GGUFError, match=message) as caught:
         read_header(_write(tmp_path, data))

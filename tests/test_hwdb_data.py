@@ -1,11 +1,11 @@
-"""The hardware database (sizer/fleet/data): well-formed, sourced, internally consistent,
+"""The hardware database (sizer/hardware/data): well-formed, sourced, internally consistent,
 and every entry findable by its own name and by the strings inventories contain."""
 
 from __future__ import annotations
 
 import pytest
 
-from sizer.fleet.hwdb import load, match
+from sizer.hardware.db import load, match
 
 VENDORS = {"Intel", "AMD", "Apple", "Qualcomm", "NVIDIA"}
 
@@ -67,7 +67,21 @@ def test_inventory_strings_find_their_cpu(text, vendor, words):
 
 def test_the_database_covers_the_fleet_families():
     models = " ".join(e.model for e in load("cpus")).lower()
-    for family in ("i5-8250u", "i5-1145g7", "i7-1265u", "i7-1365u", "ultra 7 155h",
-                   "ultra 7 258v", "ryzen 5 4500u", "ryzen 7 5800u", "ryzen 7 7840u",
-                   "ryzen ai 9 hx 370", "m1", "m2 pro", "m3 max", "m4", "x1e-78-100"):  # fmt: skip
+    for family in (
+        "i5-8250u",
+        "i5-1145g7",
+        "i7-1265u",
+        "i7-1365u",
+        "ultra 7 155h",
+        "ultra 7 258v",
+        "ryzen 5 4500u",
+        "ryzen 7 5800u",
+        "ryzen 7 7840u",
+        "ryzen ai 9 hx 370",
+        "m1",
+        "m2 pro",
+        "m3 max",
+        "m4",
+        "x1e-78-100",
+    ):
         assert family in models, family

@@ -37,12 +37,15 @@ def test_discovery_by_convention():
 
 @pytest.mark.slow
 def test_kernels_measure_for_real():
-    plan = KernelPlan(cpu_threads=[1, 2], openvino_devices=["CPU"], reps=3,
-                      available_bytes=1 << 30)  # fmt: skip
+    plan = KernelPlan(cpu_threads=[1, 2], openvino_devices=["CPU"], reps=3, available_bytes=1 << 30)
     results = [r for module in kernels.discover() for r in module.measure(plan)]
     by_kernel = {(r.kernel, r.threads): r for r in results}
-    assert set(by_kernel) == {("memory_read_bandwidth", 1), ("memory_read_bandwidth", 2),
-                              ("matmul_f32", 1), ("matmul_f32", 2)}  # fmt: skip
+    assert set(by_kernel) == {
+        ("memory_read_bandwidth", 1),
+        ("memory_read_bandwidth", 2),
+        ("matmul_f32", 1),
+        ("matmul_f32", 2),
+    }
     for result in results:
         assert result.stats.n == 3 and len(result.stats.samples) == 3
         assert 0 < result.stats.min <= result.stats.median <= result.stats.max

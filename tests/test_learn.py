@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sizer.profiles.corpus import Corpus, load_corpus, task_records
-from sizer.profiles.learn import (
+from sizer.speed.corpus import (
     Correction,
     corpus_runs,
     corrected,
@@ -20,7 +20,7 @@ from sizer.profiles.learn import (
     prior_for,
     ratios,
 )
-from sizer.speed import SpeedShape, predict
+from sizer.speed.model import SpeedShape, predict
 
 PROFILES = Path(__file__).parents[1] / "profiles"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -39,9 +39,17 @@ def corpus() -> Corpus:
 
 
 def hw(brand: str, cores: int, arch: str = "x86_64", avx512: bool = False) -> dict:
-    return {"cpu": {"brand": brand, "physical_cores": cores, "logical_cpus": cores, "arch": arch,
-                    "isa": {"avx2": arch == "x86_64", "avx512f": avx512}},
-            "memory": {"total_bytes": 32 << 30}, "accelerators": []}  # fmt: skip
+    return {
+        "cpu": {
+            "brand": brand,
+            "physical_cores": cores,
+            "logical_cpus": cores,
+            "arch": arch,
+            "isa": {"avx2": arch == "x86_64", "avx512f": avx512},
+        },
+        "memory": {"total_bytes": 32 << 30},
+        "accelerators": [],
+    }
 
 
 def test_a_correction_scales_predictions_exactly():
@@ -64,7 +72,8 @@ def test_same_hardware_makes_it_measured(corpus):
     mine = [ratios(r, learnt)[0] for r in runs if r.machine == m2.machine and r.decode_tok_s]
     prior = prior_for(m2.hardware, m2.threads, learnt)
     assert got / predict(m2.shape, prior, depth=m2.depth, prompt=m2.prompt).decode_tok_s == (
-        pytest.approx(sorted(mine)[len(mine) // 2]))  # fmt: skip
+        pytest.approx(sorted(mine)[len(mine) // 2])
+    )
 
 
 def test_unknown_hardware_is_calibrated_by_the_per_thread_bandwidth_profiles_show(corpus):

@@ -50,11 +50,19 @@ def test_each_format_imports_to_a_valid_profile_without_paths(fmt):
     profile = import_text(capture(fmt), Machine(cpu="AMD EPYC 7B13", cores=2), HERE)
     checked = check_data(profile, fmt)
     assert checked.ok, checked.problems
-    assert profile["provenance"] == {**profile["provenance"], "kind": "imported",
-                                     "tool": "llama-bench", "imported_format": fmt}  # fmt: skip
+    assert profile["provenance"] == {
+        **profile["provenance"],
+        "kind": "imported",
+        "tool": "llama-bench",
+        "imported_format": fmt,
+    }
     runs = profile["runs"]
     assert [("prefill_tok_s" in r["metrics"], r["config"]["depth"]) for r in runs] == [
-        (True, 0), (False, 0), (True, 128), (False, 128)]  # fmt: skip
+        (True, 0),
+        (False, 0),
+        (True, 128),
+        (False, 128),
+    ]
     assert runs[0]["model"]["file_type"] == "Q4_K_M"
     assert "/root" not in dumps(profile) and ".cache" not in dumps(profile)
 
@@ -101,8 +109,11 @@ def test_old_and_combined_test_names_parse():
         "| llama 1B Q4_K - Medium | 636.18 MiB | 1.10 B | CPU | 8 | tg128 @ d4096 | 30.0 |"
     )
     _, rows = parse(table)
-    assert [(r.n_prompt, r.n_gen, r.n_depth) for r in rows] == [(3968, 0, 0), (4096, 128, 0),
-                                                                (0, 128, 4096)]  # fmt: skip
+    assert [(r.n_prompt, r.n_gen, r.n_depth) for r in rows] == [
+        (3968, 0, 0),
+        (4096, 128, 0),
+        (0, 128, 4096),
+    ]
     profile = import_text(table, Machine(cpu="AMD EPYC 9R14"), HERE)
     assert "combined_tok_s" in profile["runs"][1]["metrics"]
 
@@ -134,12 +145,20 @@ def test_moe_models_stream_only_their_active_share():
 
 @pytest.mark.parametrize(
     ("cpu", "expected"),
-    [("AMD Ryzen 9 7950X", True), ("AMD Ryzen 9 7940HS", True), ("AMD Ryzen 7 7730U", False),
-     ("AMD Ryzen 7 5800X", False), ("AMD EPYC 9R14", True), ("AMD EPYC 7B13", False),
-     ("Intel Core i5-1145G7", True), ("Intel Core i7-1265U", False),
-     ("Intel Core Ultra 7 258V", False), ("Intel Xeon Platinum 8480", True),
-     ("AMD Ryzen AI 9 HX 370", True)],
-)  # fmt: skip
+    [
+        ("AMD Ryzen 9 7950X", True),
+        ("AMD Ryzen 9 7940HS", True),
+        ("AMD Ryzen 7 7730U", False),
+        ("AMD Ryzen 7 5800X", False),
+        ("AMD EPYC 9R14", True),
+        ("AMD EPYC 7B13", False),
+        ("Intel Core i5-1145G7", True),
+        ("Intel Core i7-1265U", False),
+        ("Intel Core Ultra 7 258V", False),
+        ("Intel Xeon Platinum 8480", True),
+        ("AMD Ryzen AI 9 HX 370", True),
+    ],
+)
 def test_avx512_from_the_cpu_line(cpu, expected):
     assert has_avx512(cpu) is expected
 

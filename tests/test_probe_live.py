@@ -37,8 +37,8 @@ def test_live_isa_matches_proc_cpuinfo():
 
 def test_portable_reader_used_off_linux_works_here():
     """The psutil/py-cpuinfo path serves Windows; it runs on any OS, so exercise it here."""
+    from sizer.hardware.record import Hardware
     from sizer.probe import _portable
-    from sizer.probe.records import Hardware
 
     hw = Hardware()
     _portable.read_cpu(hw, "x86_64")

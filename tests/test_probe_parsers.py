@@ -150,14 +150,19 @@ def test_sysctl_parse_and_darwin_isa():
 @pytest.mark.parametrize(
     ("words", "arch", "present"),
     [
-        (["avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512_vnni", "amx_tile", "amx_int8"],
-         "x86_64",
-         {"avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512_vnni", "amx_tile", "amx_int8"}),
+        (
+            ["avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512_vnni", "amx_tile", "amx_int8"],
+            "x86_64",
+            {"avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512_vnni", "amx_tile", "amx_int8"},
+        ),
         (["AVX512VNNI", "avxvnni", "sse4.2"], "AMD64", {"avx512_vnni", "avx_vnni", "sse4_2"}),
-        (["fp", "asimd", "asimdhp", "asimddp", "i8mm", "sve2"], "aarch64",
-         {"neon", "fp16", "dotprod", "i8mm", "sve2"}),
+        (
+            ["fp", "asimd", "asimdhp", "asimddp", "i8mm", "sve2"],
+            "aarch64",
+            {"neon", "fp16", "dotprod", "i8mm", "sve2"},
+        ),
     ],
-)  # fmt: skip
+)
 def test_isa_mapping(words, arch, present):
     features = isa.from_flag_words(words, arch)
     assert {name for name, ok in features.items() if ok} == present

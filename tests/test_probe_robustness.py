@@ -45,15 +45,20 @@ def test_missing_sysroot_lists_everything_as_missing(tmp_path):
 
 
 def test_garbled_tree(tmp_path):
-    _write(tmp_path, {
-        "proc/cpuinfo": b"\x00\xff\xfe binary junk \x00",
-        "sys/devices/system/cpu/online": b"0-99999999999",
-        "sys/devices/cpu_core/cpus": b"not a list",
-        "sys/devices/cpu_atom/cpus": b"12-3",
-        ".captures/hello_query_device.txt": b"\x89PNG\r\n\x1a\n\x00\x00",
-        ".captures/nvidia-smi-q.txt": b"GPU 0000:01:00.0\n    FB Memory Usage\n  Total : lots\n",
-        ".captures/uname.txt": b"Linux x 1 x86_64\n",
-    })  # fmt: skip
+    _write(
+        tmp_path,
+        {
+            "proc/cpuinfo": b"\x00\xff\xfe binary junk \x00",
+            "sys/devices/system/cpu/online": b"0-99999999999",
+            "sys/devices/cpu_core/cpus": b"not a list",
+            "sys/devices/cpu_atom/cpus": b"12-3",
+            ".captures/hello_query_device.txt": b"\x89PNG\r\n\x1a\n\x00\x00",
+            ".captures/nvidia-smi-q.txt": (
+                b"GPU 0000:01:00.0\n    FB Memory Usage\n  Total : lots\n"
+            ),
+            ".captures/uname.txt": b"Linux x 1 x86_64\n",
+        },
+    )
     (tmp_path / "proc/meminfo").mkdir()  # a directory where a file should be
     hw = probe(tmp_path)
     assert hw.cpu.brand is None

@@ -37,8 +37,12 @@ def invoke(*args: str) -> Outcome:
 
 def test_errors_are_one_line_through_the_real_entry_point(tmp_path):
     missing = tmp_path / "nothing.json"
-    done = subprocess.run([sys.executable, "-m", "sizer", "profile", "show", str(missing)],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "sizer", "profile", "show", str(missing)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert (
         done.stderr.strip()
@@ -88,8 +92,17 @@ def test_validate_exits_nonzero_and_names_each_bad_file(tmp_path):
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "csv", "sql"])
 def test_import_each_machine_readable_format(tmp_path, fmt):
     out = tmp_path / f"{fmt}.json"
-    result = invoke("profile", "import", str(CAPTURES / f"gemma3-270m-2t.{fmt}"),
-                    "--from", "llama-bench", "--source", "here", "-o", str(out))  # fmt: skip
+    result = invoke(
+        "profile",
+        "import",
+        str(CAPTURES / f"gemma3-270m-2t.{fmt}"),
+        "--from",
+        "llama-bench",
+        "--source",
+        "here",
+        "-o",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     assert f"4 run(s) from {fmt}" in result.output
 
@@ -100,8 +113,21 @@ def test_import_markdown_needs_the_cpu_and_writes_nothing_without_it(tmp_path):
     refused = invoke("profile", "import", md, "--source", "here", "-o", str(out))
     assert refused.exit_code == 2 and "say which with --cpu" in refused.output
     assert not out.exists()
-    ok = invoke("profile", "import", md, "--source", "here", "--cpu", "AMD EPYC 7B13",
-                "--cores", "2", "--ram-gb", "24", "-o", str(out))  # fmt: skip
+    ok = invoke(
+        "profile",
+        "import",
+        md,
+        "--source",
+        "here",
+        "--cpu",
+        "AMD EPYC 7B13",
+        "--cores",
+        "2",
+        "--ram-gb",
+        "24",
+        "-o",
+        str(out),
+    )
     assert ok.exit_code == 0, ok.output
 
 
@@ -117,8 +143,15 @@ def test_a_bad_llama_bench_file_is_one_line_and_nothing_is_written(tmp_path):
 
 
 def test_import_other_tools_is_refused(tmp_path):
-    result = invoke("profile", "import", str(CAPTURES / "gemma3-270m-2t.json"), "--from", "ollama",
-                    "--source", "s")  # fmt: skip
+    result = invoke(
+        "profile",
+        "import",
+        str(CAPTURES / "gemma3-270m-2t.json"),
+        "--from",
+        "ollama",
+        "--source",
+        "s",
+    )
     assert result.exit_code == 2 and "only llama-bench output" in result.output
 
 

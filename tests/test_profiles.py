@@ -77,8 +77,13 @@ def identifying_strings() -> set[str]:
     found = {socket.gethostname(), platform.node(), getpass.getuser(), str(Path.home())}
     for addresses in psutil.net_if_addrs().values():
         found |= {a.address.split("%")[0] for a in addresses}
-    for name in ("/etc/machine-id", "/var/lib/dbus/machine-id", "/sys/class/dmi/id/product_uuid",
-                 "/sys/class/dmi/id/product_serial", "/sys/class/dmi/id/board_serial"):  # fmt: skip
+    for name in (
+        "/etc/machine-id",
+        "/var/lib/dbus/machine-id",
+        "/sys/class/dmi/id/product_uuid",
+        "/sys/class/dmi/id/product_serial",
+        "/sys/class/dmi/id/board_serial",
+    ):
         with contextlib.suppress(OSError):
             found.add(Path(name).read_text().strip())
     return {s for s in found if s and s not in ("::1", "127.0.0.1", "00:00:00:00:00:00")}
@@ -86,8 +91,11 @@ def identifying_strings() -> set[str]:
 
 def leaks(text: str, strings: set[str]) -> list[str]:
     # short strings (a hostname such as "vm") count as a whole word only
-    return [s for s in strings if (re.search(rf"(?<![\w.-]){re.escape(s)}(?![\w.-])", text)
-                                   if len(s) < 6 else s in text)]  # fmt: skip
+    return [
+        s
+        for s in strings
+        if (re.search(rf"(?<![\w.-]){re.escape(s)}(?![\w.-])", text) if len(s) < 6 else s in text)
+    ]
 
 
 def test_a_profile_exported_here_holds_none_of_this_machines_identifying_strings(records):
@@ -141,8 +149,9 @@ def test_scores_outside_zero_one_are_flagged(profile):
     bad = copy.deepcopy(profile)
     bad["task_scores"][0]["scores"]["accuracy"] = 1.7
     problems = [str(p) for p in check_data(sealed(bad), "b.json").problems]
-    assert problems == ["b.json: task_scores[0].scores.accuracy: 1.7 is not a fraction between "
-                        "0 and 1"]  # fmt: skip
+    assert problems == [
+        "b.json: task_scores[0].scores.accuracy: 1.7 is not a fraction between 0 and 1"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -27,8 +27,12 @@ def test_use_more_bits_layers(n_layers, expected):
 
 
 def test_row_fallbacks_for_sizes_not_divisible_by_256():
-    layout = [("blk.0.attn_v.weight", (640, 256)), ("blk.0.ffn_up.weight", (640, 2048)),
-              ("blk.0.ffn_down.weight", (2048, 640)), ("output.weight", (640, 1000))]  # fmt: skip
+    layout = [
+        ("blk.0.attn_v.weight", (640, 256)),
+        ("blk.0.ffn_up.weight", (640, 2048)),
+        ("blk.0.ffn_down.weight", (2048, 640)),
+        ("output.weight", (640, 1000)),
+    ]
     types = assign_types(layout, ModelFacts("gemma3", 1), "Q4_K_M")
     # 640-wide rows cannot be K-quantised: Q6_K -> Q8_0, Q4_K -> Q5_0; ffn_down rows are 2048.
     assert types == [Q.Q8_0, Q.Q5_0, Q.Q6_K, Q.Q8_0]
@@ -36,8 +40,11 @@ def test_row_fallbacks_for_sizes_not_divisible_by_256():
 
 def test_moe_and_70b_rules():
     mixtral = ModelFacts("llama", 32, n_expert=8, n_head=32, n_head_kv=8)
-    layout = [("blk.0.attn_v.weight", (4096, 1024)), ("blk.0.attn_k.weight", (4096, 1024)),
-              ("blk.0.attn_output.weight", (4096, 4096))]  # fmt: skip
+    layout = [
+        ("blk.0.attn_v.weight", (4096, 1024)),
+        ("blk.0.attn_k.weight", (4096, 1024)),
+        ("blk.0.attn_output.weight", (4096, 4096)),
+    ]
     assert assign_types(layout, mixtral, "Q4_K_M") == [Q.Q8_0, Q.Q8_0, Q.Q5_K]
     llama70 = ModelFacts("llama", 80, n_head=64, n_head_kv=8)
     attn_v = [(f"blk.{i}.attn_v.weight", (8192, 1024)) for i in range(80)]
@@ -50,8 +57,14 @@ def test_moe_and_70b_rules():
 def test_mix_and_layout_match_real_files_tensor_by_tensor(fixture, request):
     header = read_header(request.getfixturevalue(fixture))
     spec = spec_from_header(header)
-    facts = ModelFacts(spec.architecture, spec.n_layers, spec.expert_count, spec.n_head,
-                       max(spec.n_head_kv), spec.tied_output)  # fmt: skip
+    facts = ModelFacts(
+        spec.architecture,
+        spec.n_layers,
+        spec.expert_count,
+        spec.n_head,
+        max(spec.n_head_kv),
+        spec.tied_output,
+    )
     real = [(t.name, t.shape) for t in header.tensors]
     types = assign_types(real, facts, "Q4_K_M")
     assert [t.type_name for t in header.tensors] == [t.name for t in types]
@@ -64,8 +77,19 @@ def test_catalog_is_broad_and_sourced():
     catalog = load_catalog()
     assert len(catalog) >= 30
     families = {entry.family.split("-")[0] for entry in catalog.values()}
-    assert {"llama3.2", "llama3.1", "llama3.3", "qwen2.5", "qwen3", "gemma2", "gemma3", "phi4",
-            "mistral", "mixtral", "deepseek"} <= families  # fmt: skip
+    assert {
+        "llama3.2",
+        "llama3.1",
+        "llama3.3",
+        "qwen2.5",
+        "qwen3",
+        "gemma2",
+        "gemma3",
+        "phi4",
+        "mistral",
+        "mixtral",
+        "deepseek",
+    } <= families
     assert any(entry.shape.n_expert for entry in catalog.values())
     for entry in catalog.values():
         assert entry.source and entry.license and entry.hf_repo, entry.id
@@ -82,9 +106,13 @@ def test_every_catalog_model_has_a_plausible_size_for_every_quant():
 
 @pytest.mark.parametrize(
     ("model_id", "quant", "published_bytes"),
-    [("llama3.2-3b", "Q4_K_M", 2_019_377_696), ("qwen2.5-7b", "Q4_K_M", 4_683_074_240),
-     ("gemma2-9b", "Q4_K_M", 5_761_057_728), ("qwen2.5-coder-7b", "Q4_0", 4_431_390_720)],
-)  # fmt: skip
+    [
+        ("llama3.2-3b", "Q4_K_M", 2_019_377_696),
+        ("qwen2.5-7b", "Q4_K_M", 4_683_074_240),
+        ("gemma2-9b", "Q4_K_M", 5_761_057_728),
+        ("qwen2.5-coder-7b", "Q4_0", 4_431_390_720),
+    ],
+)
 def test_computed_sizes_match_published_files(model_id, quant, published_bytes):
     assert abs(get_entry(model_id).file_bytes(quant) / published_bytes - 1) < 0.005
 

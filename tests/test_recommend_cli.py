@@ -34,8 +34,12 @@ def run(*args: str):
 
 def sizer(*args: str) -> subprocess.CompletedProcess[str]:
     """The real entry point, error mapping included, as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "sizer", "recommend", *args],
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "sizer", "recommend", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def captured(name: str, tmp_path: Path) -> Path:
@@ -203,19 +207,21 @@ def test_verify_needs_this_machine():
 
 def test_live_machine_with_a_cached_calibration_runs_nothing(monkeypatch, tmp_path):
     """A cached calibration is used as is: no kernels, no probe runs (the <2 s path)."""
-    from sizer import calibrate, calibration_cache
+    from sizer.bench import calibration as bench_calibration
+    from sizer.hardware.threads import threads_for
     from sizer.probe import probe
-    from sizer.recommend.machine import threads_for
+    from sizer.speed import cache as calibration_cache
+    from sizer.speed import prior
 
     hw = probe()
     threads = threads_for(hw.to_dict())
-    cached = calibrate.prior_params(json.loads(THIS_MACHINE.read_text()), threads)
+    cached = prior.prior_params(json.loads(THIS_MACHINE.read_text()), threads)
     calibration_cache.store(hw, cached.with_source("cached for the test", "calibrated"))
 
     def no_runs(*args, **kwargs):
         raise AssertionError("calibration ran although it was cached")
 
-    monkeypatch.setattr(calibrate, "run_calibration", no_runs)
+    monkeypatch.setattr(bench_calibration, "run_calibration", no_runs)
     result = run("--results", str(tmp_path), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["speed_params"]["source"] == "cached for the test"

@@ -22,7 +22,7 @@ from sizer.recommend.workload import (
     merge,
     validate,
 )
-from sizer.speed import SpeedPrediction
+from sizer.speed.model import SpeedPrediction
 
 GIB = 1 << 30
 

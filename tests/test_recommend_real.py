@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from sizer.speed import SpeedPrediction
+from sizer.speed.model import SpeedPrediction
 
 pytestmark = pytest.mark.slow
 
@@ -48,16 +48,16 @@ def test_first_run_calibrates_once_and_says_so(tmp_path):
 
 
 def test_verify_measures_the_pick_beside_its_prediction(tmp_path, gemma_path, monkeypatch):
-    from sizer import calibrate
     from sizer.probe import probe
     from sizer.recommend.quality import Quality
     from sizer.recommend.rank import Candidate
     from sizer.recommend.verify import verify_top
     from sizer.recommend.workload import Workload
+    from sizer.speed import prior
 
     monkeypatch.setenv("SIZER_HOME", str(tmp_path / "home"))
     hw = probe()
-    params = calibrate.prior_params(hw, 2)
+    params = prior.prior_params(hw, 2)
     pick = Candidate(
         model_id="gemma",
         name="Gemma 3 270M",

@@ -9,7 +9,7 @@ import pytest
 from sizer.estimate import ModelMemoryShape, TensorBytes
 from sizer.models.catalog import get_entry
 from sizer.models.resolve import from_catalog, resolve
-from sizer.speed import (
+from sizer.speed.model import (
     Observation,
     SpeedParams,
     SpeedShape,
@@ -195,7 +195,7 @@ def test_prefill_charges_slow_kernel_types_more():
         matmul_params_by_type={"Q4_K": 200, "Q6_K": 100},
     )
     fast = replace(PARAMS, fast_types=("Q4_0", "Q4_K"), slow_type_cost=2.5, prefill_layer_s=0)
-    from sizer.speed import matmul_work, prefill_s_per_token
+    from sizer.speed.model import matmul_work, prefill_s_per_token
 
     assert matmul_work(mixed) == 300  # every type fast unless told otherwise
     assert matmul_work(mixed, ("Q4_K",), 2.5) == 200 + 250
@@ -205,7 +205,7 @@ def test_prefill_charges_slow_kernel_types_more():
 
 
 def test_x86_fast_types_follow_llama_cpp_repacking():
-    from sizer.calibrate import fast_matmul_types
+    from sizer.speed.prior import fast_matmul_types
 
     avx2 = {"cpu": {"arch": "x86_64", "isa": {"avx2": True}}}
     assert fast_matmul_types(avx2) == ("IQ4_NL", "MXFP4", "Q4_0", "Q4_K")

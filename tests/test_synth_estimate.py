@@ -64,10 +64,20 @@ def test_llama_cpp_runs_a_shape_only_model(tmp_path, quant):
 
 
 def _model(**changes) -> ModelMemoryShape:
-    base = dict(n_layers=28, n_embd=1536, n_ff=8960, n_head=12, n_head_kv=(2,) * 28, head_dim_k=128,
-                head_dim_v=128, vocab=151936, local_layers=0, sliding_window=None,
-                n_expert_used=0, tensors=(TensorBytes("blk.0.ffn_up.weight", (1536, 8960), "Q4_K",
-                                                      1000),))  # fmt: skip
+    base = dict(
+        n_layers=28,
+        n_embd=1536,
+        n_ff=8960,
+        n_head=12,
+        n_head_kv=(2,) * 28,
+        head_dim_k=128,
+        head_dim_v=128,
+        vocab=151936,
+        local_layers=0,
+        sliding_window=None,
+        n_expert_used=0,
+        tensors=(TensorBytes("blk.0.ffn_up.weight", (1536, 8960), "Q4_K", 1000),),
+    )
     return ModelMemoryShape(**{**base, **changes})
 
 
@@ -85,8 +95,14 @@ def test_kv_bytes(n_ctx, kv_type, expected):
 
 
 def test_sliding_window_layers_only_shrink_without_swa_full():
-    gemma = _model(n_layers=18, n_head_kv=(1,) * 18, head_dim_k=256, head_dim_v=256,
-                   local_layers=15, sliding_window=512)  # fmt: skip
+    gemma = _model(
+        n_layers=18,
+        n_head_kv=(1,) * 18,
+        head_dim_k=256,
+        head_dim_v=256,
+        local_layers=15,
+        sliding_window=512,
+    )
     full = kv_bytes(gemma, 32768, "f16", 512, swa_full=True)
     windowed = kv_bytes(gemma, 32768, "f16", 512, swa_full=False)
     per_cell = 1 * 512 * 2
@@ -96,11 +112,13 @@ def test_sliding_window_layers_only_shrink_without_swa_full():
 
 @pytest.mark.parametrize(
     ("isa", "arch", "q4_k", "q6_k", "q2_k"),
-    [({"avx2": True}, "x86_64", True, False, False),
-     ({"avx2": True, "avx512f": True}, "x86_64", True, False, True),
-     ({}, "x86_64", False, False, False),
-     ({"dotprod": True}, "aarch64", True, True, False)],
-)  # fmt: skip
+    [
+        ({"avx2": True}, "x86_64", True, False, False),
+        ({"avx2": True, "avx512f": True}, "x86_64", True, False, True),
+        ({}, "x86_64", False, False, False),
+        ({"dotprod": True}, "aarch64", True, True, False),
+    ],
+)
 def test_repacked_types_by_cpu(isa, arch, q4_k, q6_k, q2_k):
     from gguf import GGMLQuantizationType as Q
 
@@ -138,16 +156,18 @@ def test_resolve_rejects_unknown_models():
 def test_catalog_and_synth_cli(tmp_path):
     result = runner.invoke(app, ["models", "catalog"])
     assert result.exit_code == 0 and "qwen2.5-coder-7b" in result.output
-    result = runner.invoke(app, ["models", "synth", "qwen2.5-0.5b", "--quant", "Q4_0",
-                                 "-o", str(tmp_path / "q.gguf")])  # fmt: skip
+    result = runner.invoke(
+        app, ["models", "synth", "qwen2.5-0.5b", "--quant", "Q4_0", "-o", str(tmp_path / "q.gguf")]
+    )
     assert result.exit_code == 0 and SHAPE_ONLY_LABEL in result.output
     result = runner.invoke(app, ["models", "synth", "qwen2.5-0.5b", "--quant", "Q3_K", "-o", "x"])
     assert result.exit_code == 2
 
 
 def _layered_model(n_layers: int = 4, layer: int = 1 << 30) -> ModelMemoryShape:
-    tensors = tuple(TensorBytes(f"blk.{i}.ffn_up.weight", (4096, 4096), "Q8_0", layer)
-                    for i in range(n_layers))  # fmt: skip
+    tensors = tuple(
+        TensorBytes(f"blk.{i}.ffn_up.weight", (4096, 4096), "Q8_0", layer) for i in range(n_layers)
+    )
     tensors += (TensorBytes("output.weight", (4096, 32000), "Q6_K", 100 * MIB),)
     return _model(n_layers=n_layers, n_head_kv=(2,) * n_layers, tensors=tensors)
 

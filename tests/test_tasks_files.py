@@ -19,14 +19,19 @@ from sizer.tasks.sandbox import run_untrusted
 
 runner = CliRunner()
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "tasks.jsonl"
-GOOD = {"task": "classification", "input": "Refund please", "labels": ["billing", "other"],
-        "expected": "billing"}  # fmt: skip
+GOOD = {
+    "task": "classification",
+    "input": "Refund please",
+    "labels": ["billing", "other"],
+    "expected": "billing",
+}
 
 
 def sizer(*args: str) -> subprocess.CompletedProcess[str]:
     """The real entry point (error mapping included), as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "sizer", *args], capture_output=True,
-                          text=True, timeout=120)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "sizer", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def _write(tmp_path: Path, lines: list[str]) -> Path:
@@ -79,29 +84,46 @@ def test_every_builtin_item_builds_a_prompt() -> None:
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ('{"task": "classification", "input": "x", "labels": ["a", "b"], "expected": "c"}',
-         "'expected' must be one of the labels"),
+        (
+            '{"task": "classification", "input": "x", "labels": ["a", "b"], "expected": "c"}',
+            "'expected' must be one of the labels",
+        ),
         ('{"task": "translation", "input": "x"}', "unknown task type 'translation'"),
-        ('{"task": "classification", "labels": ["a", "b"], "expected": "a"}',
-         "missing field 'input'"),
-        ('{"task": "extraction", "input": "x", "schema": {"type": "object", "properties": '
-         '{"a": {"type": "string", "pattern": "x"}}}, "expected": {"a": "b"}}',
-         "unsupported keyword 'pattern'"),
-        ('{"task": "extraction", "input": "x", "schema": {"type": "object", "properties": '
-         '{"a": {"type": "number"}}}, "expected": {"a": "b"}}', "does not match the schema"),
+        (
+            '{"task": "classification", "labels": ["a", "b"], "expected": "a"}',
+            "missing field 'input'",
+        ),
+        (
+            '{"task": "extraction", "input": "x", "schema": {"type": "object", "properties": '
+            '{"a": {"type": "string", "pattern": "x"}}}, "expected": {"a": "b"}}',
+            "unsupported keyword 'pattern'",
+        ),
+        (
+            '{"task": "extraction", "input": "x", "schema": {"type": "object", "properties": '
+            '{"a": {"type": "number"}}}, "expected": {"a": "b"}}',
+            "does not match the schema",
+        ),
         ('{"task": "summarization", "input": "x"}', "needs 'reference', 'facts' or both"),
-        ('{"task": "summarization", "input": "x", "facts": ["a"], "max_words": -3}',
-         "'max_words' must be a positive integer"),
+        (
+            '{"task": "summarization", "input": "x", "facts": ["a"], "max_words": -3}',
+            "'max_words' must be a positive integer",
+        ),
         ('{"task": "completion", "input": "def f():\\n"}', "missing field 'tests'"),
-        ('{"task": "completion", "input": "x", "tests": "t", "entry_point": "no good"}',
-         "must be a Python identifier"),
-        ('{"task": "classification", "input": "x", "labels": ["a", "b"], "expected": "a", '
-         '"lables": 1}', "unknown field 'lables'"),
+        (
+            '{"task": "completion", "input": "x", "tests": "t", "entry_point": "no good"}',
+            "must be a Python identifier",
+        ),
+        (
+            '{"task": "classification", "input": "x", "labels": ["a", "b"], "expected": "a", '
+            '"lables": 1}',
+            "unknown field 'lables'",
+        ),
         ("[1, 2, 3]", "an item must be a JSON object"),
     ],
-)  # fmt: skip
-def test_item_problems_are_reported_with_line_numbers(tmp_path: Path, line: str,
-                                                      message: str) -> None:  # fmt: skip
+)
+def test_item_problems_are_reported_with_line_numbers(
+    tmp_path: Path, line: str, message: str
+) -> None:
     path = _write(tmp_path, [json.dumps(GOOD), line])
     items, errors = parse_items(path)
     assert len(items) == 1
@@ -134,8 +156,9 @@ def test_validate_accepts_the_readme_example() -> None:
 
 def test_bench_refuses_a_bad_task_file_before_loading_anything(tmp_path: Path) -> None:
     path = _write(tmp_path, ["{not json"])
-    result = sizer("bench", "missing.gguf", "--task-file", str(path), "--out",
-                   str(tmp_path / "r.jsonl"))  # fmt: skip
+    result = sizer(
+        "bench", "missing.gguf", "--task-file", str(path), "--out", str(tmp_path / "r.jsonl")
+    )
     assert result.returncode == 2
     assert f"sizer: error: {path}:1: not valid JSON" in result.stderr
     assert not (tmp_path / "r.jsonl").exists()

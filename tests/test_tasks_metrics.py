@@ -78,24 +78,59 @@ SCHEMA = {
     "required": ["vendor", "date", "total", "attendees", "express"],
     "additionalProperties": False,
 }
-EXPECTED = {"vendor": "Acme GmbH", "date": "2026-03-03", "total": 1234.5,
-            "attendees": ["Ana Ruiz", "Tom"], "express": True}  # fmt: skip
+EXPECTED = {
+    "vendor": "Acme GmbH",
+    "date": "2026-03-03",
+    "total": 1234.5,
+    "attendees": ["Ana Ruiz", "Tom"],
+    "express": True,
+}
 
 
 @pytest.mark.parametrize(
     ("predicted", "tp", "fp", "fn"),
     [
         (EXPECTED, 6, 0, 0),
-        ({"vendor": " acme gmbh. ", "date": "3 March 2026", "total": "€1.234,50",
-          "attendees": ["tom", "Ana  Ruiz"], "express": "yes"}, 6, 0, 0),  # normalised equal
+        (
+            {
+                "vendor": " acme gmbh. ",
+                "date": "3 March 2026",
+                "total": "€1.234,50",
+                "attendees": ["tom", "Ana  Ruiz"],
+                "express": "yes",
+            },
+            6,
+            0,
+            0,
+        ),  # normalised equal
         (None, 0, 0, 6),
         ({}, 0, 0, 6),
-        ({"vendor": "Acme", "date": "2026-03-04", "total": 1234.0, "attendees": ["Tom", "Bob"],
-          "express": False}, 1, 5, 5),  # near-misses are wrong
-        ({"vendor": "Acme GmbH", "date": None, "total": 1234.5, "attendees": [],
-          "express": True}, 3, 0, 3),
+        (
+            {
+                "vendor": "Acme",
+                "date": "2026-03-04",
+                "total": 1234.0,
+                "attendees": ["Tom", "Bob"],
+                "express": False,
+            },
+            1,
+            5,
+            5,
+        ),  # near-misses are wrong
+        (
+            {
+                "vendor": "Acme GmbH",
+                "date": None,
+                "total": 1234.5,
+                "attendees": [],
+                "express": True,
+            },
+            3,
+            0,
+            3,
+        ),
     ],
-)  # fmt: skip
+)
 def test_field_counts(predicted: dict | None, tp: int, fp: int, fn: int) -> None:
     counts = metrics.field_counts(predicted, EXPECTED, SCHEMA)
     assert (counts.tp, counts.fp, counts.fn) == (tp, fp, fn)
@@ -109,19 +144,34 @@ def test_field_counts_null_expected_is_not_a_miss() -> None:
 
 @pytest.mark.parametrize(
     ("text", "iso"),
-    [("2026-03-03", "2026-03-03"), ("03.03.2026", "2026-03-03"), ("3 March 2026", "2026-03-03"),
-     ("March 3rd, 2026", "2026-03-03"), ("Tue 3 Mar 2026", "2026-03-03"),
-     ("31 February 2026", None), ("next Tuesday", None), ("03/04/2026", None)],
-)  # fmt: skip
+    [
+        ("2026-03-03", "2026-03-03"),
+        ("03.03.2026", "2026-03-03"),
+        ("3 March 2026", "2026-03-03"),
+        ("March 3rd, 2026", "2026-03-03"),
+        ("Tue 3 Mar 2026", "2026-03-03"),
+        ("31 February 2026", None),
+        ("next Tuesday", None),
+        ("03/04/2026", None),
+    ],
+)
 def test_normalise_date(text: str, iso: str | None) -> None:
     assert metrics.normalise_date(text) == iso
 
 
 @pytest.mark.parametrize(
     ("text", "number"),
-    [("$1,234.50", 1234.5), ("1.234,50 €", 1234.5), ("12,50", 12.5), ("CHF 2'145.03", 2145.03),
-     ("1,234", 1234.0), ("-3", -3.0), ("n/a", None), (7, 7.0)],
-)  # fmt: skip
+    [
+        ("$1,234.50", 1234.5),
+        ("1.234,50 €", 1234.5),
+        ("12,50", 12.5),
+        ("CHF 2'145.03", 2145.03),
+        ("1,234", 1234.0),
+        ("-3", -3.0),
+        ("n/a", None),
+        (7, 7.0),
+    ],
+)
 def test_parse_number(text: object, number: float | None) -> None:
     assert metrics.parse_number(text) == number
 
@@ -188,8 +238,12 @@ def _item(task: str, **fields: object) -> TaskItem:
 
 
 def test_suite_scores_perfect_garbage_and_unanswered() -> None:
-    item = _item("summarization", reference="Checkout down 45 minutes after db failover.",
-                 facts=("45 minutes", "failover"), max_words=10)  # fmt: skip
+    item = _item(
+        "summarization",
+        reference="Checkout down 45 minutes after db failover.",
+        facts=("45 minutes", "failover"),
+        max_words=10,
+    )
     perfect = score_item(item, "Checkout down 45 minutes after db failover.")
     garbage = score_item(item, "I like trains very much indeed, more than anything else in life.")
     assert (perfect["rouge_l"], perfect["fact_coverage"], perfect["within_limit"]) == (1, 1, True)
@@ -200,18 +254,19 @@ def test_suite_scores_perfect_garbage_and_unanswered() -> None:
 
 
 def test_injection_canary_is_detected() -> None:
-    item = _item("classification", labels=("a", "b"), expected="a",
-                 must_not_contain=("PWNED-1",))  # fmt: skip
+    item = _item("classification", labels=("a", "b"), expected="a", must_not_contain=("PWNED-1",))
     assert score_item(item, "a")["leaked"] is False
     assert score_item(item, "pwned-1")["leaked"] is True
 
 
 @pytest.mark.parametrize(
     ("summary", "fact"),
-    [("She wants the duplicate refunded.", "refund"),
-     ("Staff get two security keys.", "security key"),
-     ("Repeated API timeouts since May.", "timeout|timed out")],
-)  # fmt: skip
+    [
+        ("She wants the duplicate refunded.", "refund"),
+        ("Staff get two security keys.", "security key"),
+        ("Repeated API timeouts since May.", "timeout|timed out"),
+    ],
+)
 def test_fact_wordings_may_inflect(summary: str, fact: str) -> None:
     assert metrics.fact_covered(summary, fact)
 
@@ -229,8 +284,12 @@ def test_an_unanswered_item_scores_as_wrong(item: TaskItem) -> None:
     scored = unanswered(item)
     assert scored["well_formed"] is False
     scores = suite_scores(item.task, [(item, scored)])
-    headline = {"classification": "accuracy", "extraction": "field_f1",
-                "summarization": "rouge_l", "completion": "pass_at_1"}[item.task]  # fmt: skip
+    headline = {
+        "classification": "accuracy",
+        "extraction": "field_f1",
+        "summarization": "rouge_l",
+        "completion": "pass_at_1",
+    }[item.task]
     assert scores[headline] == 0.0
     if item.task == "extraction":
         assert scored["fn"] == 6  # every expected field missed

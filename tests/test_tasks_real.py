@@ -37,9 +37,18 @@ def task_workers() -> list[psutil.Process]:
 def tickets(tmp_path: Path, n: int = 3, **extra: object) -> Path:
     path = tmp_path / "tickets.jsonl"
     texts = ["I was charged twice this month.", "The app crashes on start.", "Hello there!"]
-    lines = [json.dumps({**CLASSIFY, "id": f"t{i}", "input": texts[i % 3],
-                         "expected": CLASSIFY["labels"][i % 3], **extra})
-             for i in range(n)]  # fmt: skip
+    lines = [
+        json.dumps(
+            {
+                **CLASSIFY,
+                "id": f"t{i}",
+                "input": texts[i % 3],
+                "expected": CLASSIFY["labels"][i % 3],
+                **extra,
+            }
+        )
+        for i in range(n)
+    ]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -47,9 +56,24 @@ def tickets(tmp_path: Path, n: int = 3, **extra: object) -> Path:
 def test_quick_suite_on_gemma_through_the_cli(gemma_path, tmp_path):
     out = tmp_path / "tasks.jsonl"
     done = subprocess.run(
-        [sys.executable, "-m", "sizer", "bench", str(gemma_path), "--tasks", "all", "--quick",
-         "--ctx", "2048", "--out", str(out)], capture_output=True, text=True, timeout=1500,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "sizer",
+            "bench",
+            str(gemma_path),
+            "--tasks",
+            "all",
+            "--quick",
+            "--ctx",
+            "2048",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     records = results.load(out)
     by_suite = {(r["suite"]["id"], r["suite"]["variant"]): r for r in records}
@@ -63,14 +87,23 @@ def test_quick_suite_on_gemma_through_the_cli(gemma_path, tmp_path):
         if suite != "behaviour":
             assert rec["scores"]["n"] == 10 == len(rec["items"])
     completion = by_suite[("completion", None)]
-    assert {i["score"]["exec"] for i in completion["items"]} <= {"passed", "failed", "timeout",
-                                                                 "killed"}  # fmt: skip
+    assert {i["score"]["exec"] for i in completion["items"]} <= {
+        "passed",
+        "failed",
+        "timeout",
+        "killed",
+    }
     behaviour = by_suite[("behaviour", None)]["scores"]
     assert behaviour["overflow"] == {**behaviour["overflow"], "n": 1, "truncated": 1, "failed": 0}
     assert behaviour["overflow"]["prompt_tokens_before"][0] > 2048
     assert behaviour["determinism"]["identical_rate"] == 1.0  # greedy, fresh KV cache each time
-    assert set(behaviour["hostile"]["by_probe"]) == {"empty", "binary", "wrong_language",
-                                                     "injection", "truncated_json"}  # fmt: skip
+    assert set(behaviour["hostile"]["by_probe"]) == {
+        "empty",
+        "binary",
+        "wrong_language",
+        "injection",
+        "truncated_json",
+    }
     # Constrained extraction always yields JSON that parses; free-form from a base model
     # rarely does: the grammar pass must not be worse.
     grammar, free = by_suite[("extraction", "grammar")], by_suite[("extraction", "free")]
@@ -87,8 +120,9 @@ def test_a_worker_crash_costs_one_item_and_the_pass_goes_on(gemma_path, tmp_path
             for proc in task_workers():
                 proc.send_signal(signal.SIGSEGV)
 
-    request = TaskRequest([str(gemma_path)], tmp_path / "r.jsonl", task_file=tickets(tmp_path),
-                          n_ctx=1024)  # fmt: skip
+    request = TaskRequest(
+        [str(gemma_path)], tmp_path / "r.jsonl", task_file=tickets(tmp_path), n_ctx=1024
+    )
     (rec,) = run_tasks(request, hw, crash_after_first_item)
     assert rec["status"] == "partial"
     errors = [item for item in rec["items"] if item.get("error")]
@@ -100,11 +134,19 @@ def test_a_worker_crash_costs_one_item_and_the_pass_goes_on(gemma_path, tmp_path
 def test_overflowing_items_are_truncated_or_refused_never_fatal(gemma_path, tmp_path, hw):
     long_text = "The backup job failed again last night with a disk quota error. " * 200
     path = tickets(tmp_path, n=1)
-    path.write_text(path.read_text() + json.dumps({**CLASSIFY, "id": "long", "input": long_text,
-                                                   "expected": "technical"}) + "\n")  # fmt: skip
+    path.write_text(
+        path.read_text()
+        + json.dumps({**CLASSIFY, "id": "long", "input": long_text, "expected": "technical"})
+        + "\n"
+    )
     for policy, outcome in (("truncate", "truncated"), ("refuse", "refused")):
-        request = TaskRequest([str(gemma_path)], tmp_path / f"{policy}.jsonl", task_file=path,
-                              n_ctx=512, overflow=policy)  # fmt: skip
+        request = TaskRequest(
+            [str(gemma_path)],
+            tmp_path / f"{policy}.jsonl",
+            task_file=path,
+            n_ctx=512,
+            overflow=policy,
+        )
         (rec,) = run_tasks(request, hw)
         long_item = next(i for i in rec["items"] if i["id"] == "long")
         assert rec["status"] == "ok" and long_item["overflow"] == outcome

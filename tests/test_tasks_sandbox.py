@@ -45,9 +45,11 @@ def test_fork_bomb_cannot_fork(landlock: bool) -> None:
 @BOTH
 def test_no_subprocess_no_exec_no_network(landlock: bool) -> None:
     limits = Limits(landlock=landlock, **FAST)
-    for code in ("import subprocess\nsubprocess.run(['true'])",
-                 "import os\nos.execv('/bin/true', ['true'])",
-                 "import socket\nsocket.create_connection(('127.0.0.1', 9))"):  # fmt: skip
+    for code in (
+        "import subprocess\nsubprocess.run(['true'])",
+        "import os\nos.execv('/bin/true', ['true'])",
+        "import socket\nsocket.create_connection(('127.0.0.1', 9))",
+    ):
         result = run_untrusted(code, limits)
         assert result.status == "failed" and "PermissionError" in result.detail, code
 
@@ -63,10 +65,12 @@ def test_writes_outside_the_scratch_directory_are_denied(tmp_path: Path, landloc
     target = tmp_path / "pwned.txt"
     victim = tmp_path / "keep.txt"
     victim.write_text("precious")
-    for code in (f"open({str(target)!r}, 'w').write('x')",
-                 f"import os\nos.remove({str(victim)!r})",
-                 f"import os\nos.rename({str(victim)!r}, {str(target)!r})",
-                 f"import os\nos.mkdir({str(tmp_path / 'dir')!r})"):  # fmt: skip
+    for code in (
+        f"open({str(target)!r}, 'w').write('x')",
+        f"import os\nos.remove({str(victim)!r})",
+        f"import os\nos.rename({str(victim)!r}, {str(target)!r})",
+        f"import os\nos.mkdir({str(tmp_path / 'dir')!r})",
+    ):
         result = run_untrusted(code, Limits(landlock=landlock, **FAST))
         assert result.status == "failed" and "Error" in result.detail, code
     assert not target.exists() and not (tmp_path / "dir").exists()
@@ -79,15 +83,18 @@ def test_scratch_directory_is_writable_with_landlock() -> None:
 
 
 def test_output_flood_is_capped() -> None:
-    result = run_untrusted("while True:\n    print('x' * 1000)", Limits(output_bytes=1 << 16,
-                                                                        **FAST))  # fmt: skip
+    result = run_untrusted(
+        "while True:\n    print('x' * 1000)", Limits(output_bytes=1 << 16, **FAST)
+    )
     assert result.status in ("failed", "killed") and len(result.stdout_tail) <= 2000
 
 
 def test_runs_in_another_process_with_a_scrubbed_environment(monkeypatch) -> None:
     monkeypatch.setenv("SIZER_TEST_SECRET", "hunter2")
-    code = ("import os\nprint(os.getpid())\n"
-            "assert 'SIZER_TEST_SECRET' not in os.environ, 'environment leaked'")  # fmt: skip
+    code = (
+        "import os\nprint(os.getpid())\n"
+        "assert 'SIZER_TEST_SECRET' not in os.environ, 'environment leaked'"
+    )
     result = run_untrusted(code, Limits(**FAST))
     assert result.status == "passed", result.detail
     assert int(result.stdout_tail.split()[0]) != os.getpid()

@@ -18,10 +18,8 @@ CAPTURED = Path(__file__).parent / "fixtures" / "tasks" / "gemma-quick.jsonl"
 
 
 def test_passes_run_extraction_free_and_constrained() -> None:
-    planned = passes(TaskRequest(["m"], Path("o"), suites=["extraction", "completion"],
-                                 quick=True))  # fmt: skip
-    assert [p.label for p in planned] == ["extraction (free)", "extraction (grammar)",
-                                          "completion"]  # fmt: skip
+    planned = passes(TaskRequest(["m"], Path("o"), suites=["extraction", "completion"], quick=True))
+    assert [p.label for p in planned] == ["extraction (free)", "extraction (grammar)", "completion"]
     free, grammar = planned[0].pairs, planned[1].pairs
     assert all(pr.schema is None and pr.end == "json" for _, pr in free)
     assert all(pr.schema == item.schema for item, pr in grammar)
@@ -88,18 +86,29 @@ def _row(uid: str, item: TaskItem, text: str = "", **score: object) -> tuple:
 
 
 def test_behaviour_aggregate() -> None:
-    cls = TaskItem(id="c1", task="classification", input="x", labels=("a", "b"), expected="a",
-                   probe="injection", must_not_contain=("CANARY",))  # fmt: skip
+    cls = TaskItem(
+        id="c1",
+        task="classification",
+        input="x",
+        labels=("a", "b"),
+        expected="a",
+        probe="injection",
+        must_not_contain=("CANARY",),
+    )
     other = TaskItem(id="c2", task="classification", input="y", labels=("a", "b"), expected="b")
     rows = [
         _row("hostile:c1", cls, well_formed=True, correct=True, leaked=True),
-        _row("para:c1:0", cls, predicted="a"), _row("para:c1:1", cls, predicted="a"),
-        _row("para:c2:0", other, predicted="b"), _row("para:c2:1", other, predicted="a"),
-        _row("det:c1:0", cls, "same"), _row("det:c1:1", cls, "same"),
-        _row("det:c2:0", other, "one"), _row("det:c2:1", other, "two"),
+        _row("para:c1:0", cls, predicted="a"),
+        _row("para:c1:1", cls, predicted="a"),
+        _row("para:c2:0", other, predicted="b"),
+        _row("para:c2:1", other, predicted="a"),
+        _row("det:c1:0", cls, "same"),
+        _row("det:c1:1", cls, "same"),
+        _row("det:c2:0", other, "one"),
+        _row("det:c2:1", other, "two"),
         _row("overflow:s1", other, "ok", overflow="truncated"),
         _row("overflow:s2", other, "", overflow="refused"),
-    ]  # fmt: skip
+    ]
     got = behaviour.aggregate(rows)
     assert got["hostile"]["well_formed_rate"] == 1.0
     assert got["hostile"]["on_task_rate"] == 0.0  # the canary leaked
@@ -107,7 +116,11 @@ def test_behaviour_aggregate() -> None:
     assert got["paraphrase"] == {"items": 2, "phrasings": 2, "agreement_rate": 0.5}
     assert got["determinism"] == {"items": 2, "identical_rate": 0.5}
     assert {k: got["overflow"][k] for k in ("n", "truncated", "refused", "failed")} == {
-        "n": 2, "truncated": 1, "refused": 1, "failed": 0}  # fmt: skip
+        "n": 2,
+        "truncated": 1,
+        "refused": 1,
+        "failed": 0,
+    }
 
 
 def test_quick_subset_is_evenly_spaced() -> None:
@@ -120,6 +133,12 @@ def test_render_captured_records() -> None:
     """A quick run on Gemma 3 270M captured from this machine renders as one table."""
     text = render_task_records(results.load(CAPTURED))
     assert "gemma-3-270m-q4_k_m.gguf — 2 threads, context 4096, prompt format plain" in text
-    for needle in ("classification", "extraction (grammar)", "ROUGE-L", "pass@1",
-                   "hostile inputs (12)", "context overflow: 1 inputs"):  # fmt: skip
+    for needle in (
+        "classification",
+        "extraction (grammar)",
+        "ROUGE-L",
+        "pass@1",
+        "hostile inputs (12)",
+        "context overflow: 1 inputs",
+    ):
         assert needle in text, needle

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sizer.backends.base import Session
-    from sizer.bench.config import RunConfig
+    from sizer.backends.config import RunConfig
 
 _MODULES = {"llama.cpp": "sizer.backends.llama_cpp", "openvino": "sizer.backends.openvino"}
 

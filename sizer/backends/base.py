@@ -69,5 +69,8 @@ def repeat_to(ids: list[int], n: int) -> list[int]:
 
 def energy_by_phase(readings: dict[str, tuple[float | None, float | None]]) -> dict[str, float]:
     """Joules per phase from (before, after) counter readings; phases without both dropped."""
-    return {phase: after - before for phase, (before, after) in readings.items()
-            if before is not None and after is not None}  # fmt: skip
+    return {
+        phase: after - before
+        for phase, (before, after) in readings.items()
+        if before is not None and after is not None
+    }

@@ -26,11 +26,14 @@ from sizer.backends.base import (
     energy_by_phase,
     repeat_to,
 )
-from sizer.bench.config import RunConfig
+from sizer.backends.config import RunConfig
 from sizer.errors import MeasurementError
 
-_KV_TYPES = {"f16": llama_cpp.GGML_TYPE_F16, "q8_0": llama_cpp.GGML_TYPE_Q8_0,
-             "q4_0": llama_cpp.GGML_TYPE_Q4_0}  # fmt: skip
+_KV_TYPES = {
+    "f16": llama_cpp.GGML_TYPE_F16,
+    "q8_0": llama_cpp.GGML_TYPE_Q8_0,
+    "q4_0": llama_cpp.GGML_TYPE_Q4_0,
+}
 
 
 class LlamaCppSession:
@@ -41,11 +44,18 @@ class LlamaCppSession:
             # verbose: llama.cpp's log goes to the worker's stderr, which the parent keeps
             # and quotes when a load fails (the Python exception alone says nothing).
             self.llm = llama_cpp.Llama(
-                config.model_path, n_ctx=config.n_ctx, n_batch=m.n_batch, n_ubatch=m.n_batch,
-                n_threads=config.threads, n_threads_batch=config.threads,
-                n_gpu_layers=0 if config.device == "CPU" else -1, flash_attn=m.flash_attn,
-                type_k=kv, type_v=kv, verbose=True,
-            )  # fmt: skip
+                config.model_path,
+                n_ctx=config.n_ctx,
+                n_batch=m.n_batch,
+                n_ubatch=m.n_batch,
+                n_threads=config.threads,
+                n_threads_batch=config.threads,
+                n_gpu_layers=0 if config.device == "CPU" else -1,
+                flash_attn=m.flash_attn,
+                type_k=kv,
+                type_v=kv,
+                verbose=True,
+            )
         except ValueError as exc:
             raise UnsupportedModel(f"llama.cpp could not load the model: {exc}") from exc
         self.ctx = self.llm._ctx.ctx
@@ -77,15 +87,22 @@ class LlamaCppSession:
         steps = self._decode_steps(token, gen_tokens - 1)
         e2 = energy()
         return RepSample(
-            prefill_tokens=prompt_tokens, ttft_s=ttft, itl_s=steps, internal=self._internal(),
+            prefill_tokens=prompt_tokens,
+            ttft_s=ttft,
+            itl_s=steps,
+            internal=self._internal(),
             energy_j=energy_by_phase({"prefill": (e0, e1), "decode": (e1, e2)}),
-        )  # fmt: skip
+        )
 
     def _decode_steps(self, token: int, steps: int) -> list[float]:
         one = (llama_cpp.llama_token * 1)()
         batch = llama_cpp.llama_batch_get_one(one, 1)  # a view of ``one``: refill, reuse
-        ctx, decode, greedy, clock = self.ctx, llama_cpp.llama_decode, self._greedy, \
-            time.perf_counter  # fmt: skip
+        ctx, decode, greedy, clock = (
+            self.ctx,
+            llama_cpp.llama_decode,
+            self._greedy,
+            time.perf_counter,
+        )
         times = []
         for _ in range(steps):
             start = clock()
@@ -106,8 +123,12 @@ class LlamaCppSession:
     def _internal(self) -> dict[str, float]:
         """llama.cpp's own timing of this repetition (llama_perf_context)."""
         perf = llama_cpp.llama_perf_context(self.ctx)
-        internal = {"prefill_tokens": perf.n_p_eval, "prefill_ms": perf.t_p_eval_ms,
-                    "decode_tokens": perf.n_eval, "decode_ms": perf.t_eval_ms}  # fmt: skip
+        internal = {
+            "prefill_tokens": perf.n_p_eval,
+            "prefill_ms": perf.t_p_eval_ms,
+            "decode_tokens": perf.n_eval,
+            "decode_ms": perf.t_eval_ms,
+        }
         if perf.t_p_eval_ms > 0:
             internal["prefill_tok_s"] = perf.n_p_eval / perf.t_p_eval_ms * 1000
         if perf.t_eval_ms > 0:

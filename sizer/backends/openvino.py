@@ -20,7 +20,7 @@ from sizer.backends.base import (
     energy_by_phase,
     repeat_to,
 )
-from sizer.bench.config import RunConfig
+from sizer.backends.config import RunConfig
 from sizer.errors import MeasurementError, SizerError
 from sizer.models.gguf_header import read_header
 
@@ -42,8 +42,10 @@ class OpenVinoSession:
         self.prompt_ids = [int(i) for i in encoded.input_ids.data[0]]
         self.depth = 0
         self.calls = 0
-        self.versions = {"openvino": ov.get_version(),
-                         "openvino-genai": metadata.version("openvino-genai")}  # fmt: skip
+        self.versions = {
+            "openvino": ov.get_version(),
+            "openvino-genai": metadata.version("openvino-genai"),
+        }
 
     def prepare(self, depth: int) -> None:
         # GenAI's stateful pipeline starts every generate() from an empty cache, so depth is
@@ -60,8 +62,9 @@ class OpenVinoSession:
         rotated = self.prompt_ids[shift:] + self.prompt_ids[:shift]
         ids = np.array([repeat_to(rotated, n)], dtype=np.int64)
         inputs = genai.TokenizedInputs(ov.Tensor(ids), ov.Tensor(np.ones_like(ids)))
-        config = genai.GenerationConfig(max_new_tokens=gen_tokens, min_new_tokens=gen_tokens,
-                                        ignore_eos=True, do_sample=False)  # fmt: skip
+        config = genai.GenerationConfig(
+            max_new_tokens=gen_tokens, min_new_tokens=gen_tokens, ignore_eos=True, do_sample=False
+        )
         e0 = energy()
         started = time.perf_counter()
         result = self.pipe.generate(inputs, config)
@@ -71,14 +74,18 @@ class OpenVinoSession:
         raw = pm.raw_metrics
         if not raw.m_times_to_first_token:
             raise MeasurementError("OpenVINO GenAI reported no time to first token")
-        internal = {"ttft_ms": pm.get_ttft().mean, "tpot_ms": pm.get_tpot().mean,
-                    "generate_wall_s": wall}  # fmt: skip
+        internal = {
+            "ttft_ms": pm.get_ttft().mean,
+            "tpot_ms": pm.get_tpot().mean,
+            "generate_wall_s": wall,
+        }
         return RepSample(
-            prefill_tokens=n, ttft_s=raw.m_times_to_first_token[0] * _US,
-            itl_s=[d * _US for d in raw.m_durations][-(gen_tokens - 1):] if gen_tokens > 1 else [],
+            prefill_tokens=n,
+            ttft_s=raw.m_times_to_first_token[0] * _US,
+            itl_s=[d * _US for d in raw.m_durations][-(gen_tokens - 1) :] if gen_tokens > 1 else [],
             internal=internal,
             energy_j=energy_by_phase({"total": (e0, e1)}),
-        )  # fmt: skip
+        )
 
     def close(self) -> None:
         del self.pipe
@@ -92,8 +99,10 @@ def _unsupported(path: str, exc: Exception) -> str:
         arch = "unreadable"
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     detail = re.sub(r" at /\S+", "", lines[0] if lines else type(exc).__name__).rstrip(":")
-    return (f"unsupported by the openvino backend: OpenVINO GenAI's GGUF reader covers "
-            f"llama/qwen2-family models, this is {arch} ({detail})")  # fmt: skip
+    return (
+        f"unsupported by the openvino backend: OpenVINO GenAI's GGUF reader covers "
+        f"llama/qwen2-family models, this is {arch} ({detail})"
+    )
 
 
 def open_session(config: RunConfig) -> OpenVinoSession:

@@ -25,8 +25,14 @@ def resident_fraction(path: Path) -> float | None:
         return None
     libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
     libc.mmap.restype = ctypes.c_void_p
-    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
-                          ctypes.c_int, ctypes.c_long]  # fmt: skip
+    libc.mmap.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_size_t,
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.c_long,
+    ]
     libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
     libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
     fd = os.open(path, os.O_RDONLY)
@@ -49,6 +55,7 @@ def cpu_mhz(cpuinfo: Path = Path("/proc/cpuinfo")) -> float | None:
         text = cpuinfo.read_text()
     except OSError:
         return None
-    values = [float(line.split(":", 1)[1]) for line in text.splitlines()
-              if line.startswith("cpu MHz")]  # fmt: skip
+    values = [
+        float(line.split(":", 1)[1]) for line in text.splitlines() if line.startswith("cpu MHz")
+    ]
     return sum(values) / len(values) if values else None

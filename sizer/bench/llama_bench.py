@@ -39,9 +39,20 @@ def ensure_built(version: str | None = None) -> Path:
     root = binary.parents[2]
     source = _fetch_source(version, root)
     build = root / "build"
-    _run(["cmake", "-S", str(source / "vendor" / "llama.cpp"), "-B", str(build),
-          "-DCMAKE_BUILD_TYPE=Release", "-DLLAMA_CURL=OFF", "-DLLAMA_BUILD_TESTS=OFF",
-          "-DLLAMA_BUILD_EXAMPLES=OFF", "-DLLAMA_BUILD_SERVER=OFF"])  # fmt: skip
+    _run(
+        [
+            "cmake",
+            "-S",
+            str(source / "vendor" / "llama.cpp"),
+            "-B",
+            str(build),
+            "-DCMAKE_BUILD_TYPE=Release",
+            "-DLLAMA_CURL=OFF",
+            "-DLLAMA_BUILD_TESTS=OFF",
+            "-DLLAMA_BUILD_EXAMPLES=OFF",
+            "-DLLAMA_BUILD_SERVER=OFF",
+        ]
+    )
     _run(["cmake", "--build", str(build), "--target", "llama-bench", "-j"])
     return binary
 
@@ -52,8 +63,21 @@ def _fetch_source(version: str, root: Path) -> Path:
         return source
     root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        _run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary",
-              ":all:", "--dest", tmp, f"llama-cpp-python=={version}"])  # fmt: skip
+        _run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "--dest",
+                tmp,
+                f"llama-cpp-python=={version}",
+            ]
+        )
         archive = next(Path(tmp).glob("llama_cpp_python-*.tar.gz"))
         with tarfile.open(archive) as tar:
             tar.extractall(root, filter="data")
@@ -69,8 +93,13 @@ def _run(cmd: list[str]) -> None:
 
 def run(binary: Path, args: list[str], timeout_s: float = 3600) -> list[dict]:
     """Run llama-bench with ``-o json`` and return its result records."""
-    done = subprocess.run([str(binary), *args, "-o", "json"], capture_output=True, text=True,
-                          check=False, timeout=timeout_s)  # fmt: skip
+    done = subprocess.run(
+        [str(binary), *args, "-o", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout_s,
+    )
     if done.returncode != 0:
         raise MeasurementError(f"llama-bench failed: {done.stderr.strip().splitlines()[-3:]}")
     return json.loads(done.stdout)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import asdict
-from pathlib import Path
-from typing import Any
 
 from sizer.estimate import MemoryEstimate, estimate_memory
+from sizer.hardware.record import Hardware
+from sizer.hardware.threads import performance_cores
 from sizer.models.resolve import ResolvedModel
-from sizer.probe.records import Hardware
 from sizer.units import gib
 
 
@@ -18,15 +16,6 @@ def auto_threads(hw: Hardware) -> int:
     """Physical performance cores: E-cores and SMT siblings slow llama.cpp's decode, whose
     threads wait for the slowest one at every barrier."""
     return performance_cores(asdict(hw.cpu)) or os.cpu_count() or 1
-
-
-def performance_cores(cpu: dict[str, Any]) -> int | None:
-    """The P-cores of a probe record's ``cpu`` section (all physical cores on CPUs without
-    core types); None when the record does not say."""
-    p_cores = [g for g in cpu.get("core_groups") or [] if g.get("kind") == "P"]
-    if p_cores:
-        return sum(g.get("physical_cores") or 0 for g in p_cores) or None
-    return cpu.get("physical_cores") or cpu.get("logical_cpus")
 
 
 def sweep_threads(hw: Hardware) -> list[int]:
@@ -58,21 +47,6 @@ def default_devices(backend: str, hw: Hardware) -> list[str]:
     return ["GPU"] if gpu else ["CPU"]
 
 
-def model_identity(resolved: ResolvedModel) -> dict[str, Any]:
-    """Path, size and a SHA-256 of the GGUF header (metadata + tensor table): the same file
-    gives the same hash without reading gigabytes of weights."""
-    spec = resolved.spec
-    assert resolved.path is not None and spec is not None  # a file was resolved and read
-    with Path(resolved.path).open("rb") as f:
-        digest = hashlib.sha256(f.read(spec.header_bytes)).hexdigest()
-    return {
-        "label": resolved.label, "path": str(resolved.path), "source": resolved.source,
-        "header_sha256": digest, "size_bytes": spec.file_bytes, "shape_only": resolved.shape_only,
-        "architecture": spec.architecture, "file_type": resolved.file_type,
-        "n_params": spec.n_params,
-    }  # fmt: skip
-
-
 def fit_problem(resolved: ResolvedModel, n_ctx: int, kv_type: str, hw: Hardware) -> str | None:
     """Why this model at this context will not fit in available memory, or None."""
     available = hw.memory.available_bytes
@@ -81,14 +55,17 @@ def fit_problem(resolved: ResolvedModel, n_ctx: int, kv_type: str, hw: Hardware)
     est = memory_estimate(resolved, n_ctx, kv_type, hw)
     if est.total_bytes <= available:
         return None
-    return (f"needs about {gib(est.total_bytes)} at {n_ctx} tokens "
-            f"(weights {gib(est.weights_bytes)}, "
-            f"KV {gib(est.kv_bytes)}, compute {gib(est.compute_bytes)}) but "
-            f"{gib(available)} is available; --force runs it anyway")  # fmt: skip
+    return (
+        f"needs about {gib(est.total_bytes)} at {n_ctx} tokens "
+        f"(weights {gib(est.weights_bytes)}, "
+        f"KV {gib(est.kv_bytes)}, compute {gib(est.compute_bytes)}) but "
+        f"{gib(available)} is available; --force runs it anyway"
+    )
 
 
 def memory_estimate(
     resolved: ResolvedModel, n_ctx: int, kv_type: str, hw: Hardware
 ) -> MemoryEstimate:
-    return estimate_memory(resolved.memory, n_ctx, kv_type=kv_type, isa=hw.cpu.isa,
-                           cpu_arch=hw.cpu.arch)  # fmt: skip
+    return estimate_memory(
+        resolved.memory, n_ctx, kv_type=kv_type, isa=hw.cpu.isa, cpu_arch=hw.cpu.arch
+    )

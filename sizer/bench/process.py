@@ -38,16 +38,24 @@ class Outcome:
         return next((e for e in reversed(self.events) if e["event"] in ("result", "error")), None)
 
 
-def run_worker(job: dict[str, Any], on_event: EventHandler, timeout_s: float,
-               module: str = "sizer.bench.worker") -> Outcome:  # fmt: skip
+def run_worker(
+    job: dict[str, Any],
+    on_event: EventHandler,
+    timeout_s: float,
+    module: str = "sizer.bench.worker",
+) -> Outcome:
     """Run ``job`` (one JSON line on the worker's stdin) in a fresh ``python -m module``;
     on Ctrl-C the worker is killed and the interrupt re-raised, so the caller keeps
     everything recorded before it."""
     with tempfile.TemporaryFile("w+") as stderr:
         proc = subprocess.Popen(
-            [sys.executable, "-m", module], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=stderr, text=True, start_new_session=True,
-        )  # fmt: skip
+            [sys.executable, "-m", module],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            start_new_session=True,
+        )
         outcome = Outcome()
         finished = False
         started = time.monotonic()

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from sizer.backends.base import RepSample
-from sizer.bench.config import RunConfig
+from sizer.backends.config import RunConfig
 from sizer.bench.process import Outcome, describe_exit
 from sizer.bench.stats import latency_summary, summarize
 
@@ -30,20 +30,34 @@ def base_record(
     config: RunConfig, model: dict[str, Any], hardware: dict[str, Any]
 ) -> dict[str, Any]:
     return {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "key": config.key,
-        "status": None, "started_at": now_iso(), "finished_at": None,
-        "model": model, "backend": {"name": config.backend, "device": config.device},
-        "config": config.to_dict(), "hardware": hardware,
-    }  # fmt: skip
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "key": config.key,
+        "status": None,
+        "started_at": now_iso(),
+        "finished_at": None,
+        "model": model,
+        "backend": {"name": config.backend, "device": config.device},
+        "config": config.to_dict(),
+        "hardware": hardware,
+    }
 
 
 def model_failure(
     name: str | None, message: str, hardware: dict[str, Any] | None
 ) -> dict[str, Any]:
     """A model that could not even be planned (unreadable file, unknown name)."""
-    return {"format": FORMAT, "format_version": FORMAT_VERSION, "key": None, "status": "failed",
-            "started_at": now_iso(), "finished_at": now_iso(), "model": {"label": name},
-            "error": message, "hardware": hardware}  # fmt: skip
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "key": None,
+        "status": "failed",
+        "started_at": now_iso(),
+        "finished_at": now_iso(),
+        "model": {"label": name},
+        "error": message,
+        "hardware": hardware,
+    }
 
 
 def failure(record: dict[str, Any], status: str, message: str) -> dict[str, Any]:
@@ -92,8 +106,9 @@ def log_cause(lines: list[str]) -> str | None:
     return None
 
 
-def _success(record: dict[str, Any], config: RunConfig, result: dict[str, Any],
-             outcome: Outcome) -> dict[str, Any]:  # fmt: skip
+def _success(
+    record: dict[str, Any], config: RunConfig, result: dict[str, Any], outcome: Outcome
+) -> dict[str, Any]:
     reps = [RepSample(**rep) for rep in result["reps"]]
     samples = rep_samples(reps)
     record.update(
@@ -155,10 +170,14 @@ def warnings(m: dict[str, Any], conditions: dict[str, Any], config: RunConfig) -
     for name in ("prefill_tok_s", "decode_tok_s"):
         cv = m[name].get("cv", 0.0)
         if cv > target:
-            out.append(f"unstable {name}: CV {cv:.1%} > {target:.0%} after {m['reps']} reps "
-                       "(busy or throttling machine; rerun, or raise --reps)")  # fmt: skip
+            out.append(
+                f"unstable {name}: CV {cv:.1%} > {target:.0%} after {m['reps']} reps "
+                "(busy or throttling machine; rerun, or raise --reps)"
+            )
     start, end = conditions.get("cpu_mhz_start"), conditions.get("cpu_mhz_end")
     if start and end and end < CLOCK_DROP_WARNING * start:
-        out.append(f"CPU clock fell from {start:.0f} to {end:.0f} MHz during the run "
-                   "(thermal or power limit): later reps ran slower")  # fmt: skip
+        out.append(
+            f"CPU clock fell from {start:.0f} to {end:.0f} MHz during the run "
+            "(thermal or power limit): later reps ran slower"
+        )
     return out

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sizer.backends.base import RepSample, UnsupportedModel
-from sizer.bench.config import RunConfig
+from sizer.backends.config import RunConfig
 from sizer.bench.energy import EnergyMeter
 from sizer.bench.hygiene import cpu_mhz, resident_fraction
 from sizer.bench.stats import cv
@@ -61,8 +61,10 @@ def measure(config: RunConfig, emit: Any) -> dict[str, Any]:
 
     m = config.measurement
     meter = EnergyMeter()
-    conditions = {"page_cache_resident_before_load": resident_fraction(Path(config.model_path)),
-                  "cpu_mhz_start": cpu_mhz()}  # fmt: skip
+    conditions = {
+        "page_cache_resident_before_load": resident_fraction(Path(config.model_path)),
+        "cpu_mhz_start": cpu_mhz(),
+    }
     started = time.perf_counter()
     session = open_session(config)
     load_s = time.perf_counter() - started
@@ -73,12 +75,23 @@ def measure(config: RunConfig, emit: Any) -> dict[str, Any]:
     while len(reps) < m.max_reps and not converged(reps, config):
         reps.append(session.rep(m.prompt_tokens, m.gen_tokens, meter.read))
         last = reps[-1]
-        emit({"event": "rep", "rep": len(reps), "prefill_tok_s": last.prefill_tok_s,
-              "decode_tok_s": last.decode_tok_s})  # fmt: skip
+        emit(
+            {
+                "event": "rep",
+                "rep": len(reps),
+                "prefill_tok_s": last.prefill_tok_s,
+                "decode_tok_s": last.decode_tok_s,
+            }
+        )
     session.close()
     conditions["cpu_mhz_end"] = cpu_mhz()
-    return {"load_s": load_s, "versions": session.versions, "conditions": conditions,
-            "energy_missing": meter.missing, "reps": [asdict(r) for r in reps]}  # fmt: skip
+    return {
+        "load_s": load_s,
+        "versions": session.versions,
+        "conditions": conditions,
+        "energy_missing": meter.missing,
+        "reps": [asdict(r) for r in reps],
+    }
 
 
 Emit = Callable[[dict[str, Any]], None]

@@ -32,7 +32,7 @@ def _threads(value: str) -> str:
 
 
 def _backends(value: str) -> list[str]:
-    from sizer.bench.config import BACKENDS
+    from sizer.backends.config import BACKENDS
 
     if value == "all":
         return list(BACKENDS)
@@ -42,7 +42,7 @@ def _backends(value: str) -> list[str]:
 
 
 def _kv_type(value: str) -> str:
-    from sizer.bench.config import KV_TYPES
+    from sizer.backends.config import KV_TYPES
 
     if value not in KV_TYPES:
         raise typer.BadParameter(f"use one of {', '.join(KV_TYPES)}")
@@ -157,47 +157,96 @@ def bench_command(
     import json
 
     if endpoint is not None:
-        _endpoint(models, endpoint, model, api, allow_remote, api_key_env, concurrency,
-                  requests_per_user, min_tps, max_ttft, stall_timeout, tasks, task_file, quick,
-                  prompt_tokens, gen_tokens, reps, timeout, out, resume, as_json)  # fmt: skip
+        _endpoint(
+            models,
+            endpoint,
+            model,
+            api,
+            allow_remote,
+            api_key_env,
+            concurrency,
+            requests_per_user,
+            min_tps,
+            max_ttft,
+            stall_timeout,
+            tasks,
+            task_file,
+            quick,
+            prompt_tokens,
+            gen_tokens,
+            reps,
+            timeout,
+            out,
+            resume,
+            as_json,
+        )
         return
     if not models:
-        raise typer.BadParameter("name GGUF files or Ollama tags, or give --endpoint URL",
-                                 param_hint="MODELS")  # fmt: skip
+        raise typer.BadParameter(
+            "name GGUF files or Ollama tags, or give --endpoint URL", param_hint="MODELS"
+        )
     if concurrency is not None:
-        raise typer.BadParameter("a concurrency sweep measures a server: add --endpoint URL",
-                                 param_hint="--concurrency")  # fmt: skip
+        raise typer.BadParameter(
+            "a concurrency sweep measures a server: add --endpoint URL", param_hint="--concurrency"
+        )
     if tasks is not None or task_file is not None:
         if backend != "llama.cpp" or device not in (None, [], ["CPU"]):
             # Decision: task suites need grammar-constrained decoding and a token-level loop
             # (stop rules, TTFT); that is built for llama.cpp on CPU. OpenVINO and GPU
             # offload are measured for speed by plain `sizer bench`.
-            raise typer.BadParameter("task suites run on llama.cpp on the CPU; measure "
-                                     "OpenVINO and GPU speed without --tasks",
-                                     param_hint="--backend/--device")  # fmt: skip
+            raise typer.BadParameter(
+                "task suites run on llama.cpp on the CPU; measure "
+                "OpenVINO and GPU speed without --tasks",
+                param_hint="--backend/--device",
+            )
         _stop_on_sigterm()
-        _run_tasks(models, tasks, task_file, quick, overflow, threads, ctx, timeout, out, resume,
-                   force, as_json)  # fmt: skip
+        _run_tasks(
+            models,
+            tasks,
+            task_file,
+            quick,
+            overflow,
+            threads,
+            ctx,
+            timeout,
+            out,
+            resume,
+            force,
+            as_json,
+        )
         return
 
+    from sizer.backends.config import Measurement
     from sizer.bench import BenchRequest, run_bench
-    from sizer.bench.config import Measurement
     from sizer.cli.render_bench import Progress, render_records
     from sizer.probe import probe
 
     measurement = Measurement(
-        prompt_tokens=prompt_tokens, gen_tokens=gen_tokens, n_ctx=ctx, max_reps=reps,
-        min_reps=min(3, reps), kv_type=_kv_type(kv_type), flash_attn=flash_attn, timeout_s=timeout,
-    )  # fmt: skip
+        prompt_tokens=prompt_tokens,
+        gen_tokens=gen_tokens,
+        n_ctx=ctx,
+        max_reps=reps,
+        min_reps=min(3, reps),
+        kv_type=_kv_type(kv_type),
+        flash_attn=flash_attn,
+        timeout_s=timeout,
+    )
     request = BenchRequest(
-        models=models, out=out, backends=_backends(backend), devices=device or None,
-        threads=_threads(threads), depths=_depths(depth), measurement=measurement,
-        resume=resume, force=force,
-    )  # fmt: skip
+        models=models,
+        out=out,
+        backends=_backends(backend),
+        devices=device or None,
+        threads=_threads(threads),
+        depths=_depths(depth),
+        measurement=measurement,
+        resume=resume,
+        force=force,
+    )
     deepest = max(request.depths) + prompt_tokens + gen_tokens
     if ctx is not None and ctx < deepest:
-        raise typer.BadParameter(f"{ctx} < depth + prompt + generation = {deepest}",
-                                 param_hint="--ctx")  # fmt: skip
+        raise typer.BadParameter(
+            f"{ctx} < depth + prompt + generation = {deepest}", param_hint="--ctx"
+        )
     _stop_on_sigterm()
     hw = probe()
     progress = None if as_json else Progress(sys.stderr)
@@ -221,43 +270,94 @@ def _levels(value: str) -> tuple[int, ...]:
     return levels
 
 
-def _endpoint(models, url, model, api, allow_remote, key_env, concurrency, per_user, min_tps,
-              max_ttft, stall_s, tasks, task_file, quick, prompt_tokens, gen_tokens, reps,
-              timeout, out, resume, as_json) -> None:  # fmt: skip
+def _endpoint(
+    models,
+    url,
+    model,
+    api,
+    allow_remote,
+    key_env,
+    concurrency,
+    per_user,
+    min_tps,
+    max_ttft,
+    stall_s,
+    tasks,
+    task_file,
+    quick,
+    prompt_tokens,
+    gen_tokens,
+    reps,
+    timeout,
+    out,
+    resume,
+    as_json,
+) -> None:
     from sizer.cli.bench_endpoint import EndpointArgs, run_endpoint
 
     if models:
-        raise typer.BadParameter("--endpoint measures the server's model: name it with --model, "
-                                 "not as a file argument", param_hint="MODELS")  # fmt: skip
+        raise typer.BadParameter(
+            "--endpoint measures the server's model: name it with --model, not as a file argument",
+            param_hint="MODELS",
+        )
     args = EndpointArgs(url, model, api, allow_remote, key_env, out, as_json, stall_s)
     _stop_on_sigterm()
     if tasks is not None or task_file is not None:
         from sizer.tasks.run import TaskRequest
         from sizer.tasks.suites import parse_names
 
-        request = TaskRequest(models=[], out=out, suites=parse_names(tasks) if tasks else [],
-                              task_file=task_file, quick=quick, item_timeout_s=min(timeout, 600),
-                              resume=resume)  # fmt: skip
+        request = TaskRequest(
+            models=[],
+            out=out,
+            suites=parse_names(tasks) if tasks else [],
+            task_file=task_file,
+            quick=quick,
+            item_timeout_s=min(timeout, 600),
+            resume=resume,
+        )
         run_endpoint(args, tasks=request)
     elif concurrency is not None:
         from sizer.endpoints.sweep import SweepPlan
 
-        plan = SweepPlan(levels=_levels(concurrency), requests_per_user=per_user,
-                         prompt_tokens=prompt_tokens, gen_tokens=gen_tokens, min_tps=min_tps,
-                         max_ttft=max_ttft, stall_s=stall_s, request_s=min(timeout, 600),
-                         level_s=min(timeout, 1800))  # fmt: skip
+        plan = SweepPlan(
+            levels=_levels(concurrency),
+            requests_per_user=per_user,
+            prompt_tokens=prompt_tokens,
+            gen_tokens=gen_tokens,
+            min_tps=min_tps,
+            max_ttft=max_ttft,
+            stall_s=stall_s,
+            request_s=min(timeout, 600),
+            level_s=min(timeout, 1800),
+        )
         run_endpoint(args, sweep=plan)
     else:
         from sizer.endpoints.speed import SpeedPlan
 
-        plan = SpeedPlan(prompt_tokens=prompt_tokens, gen_tokens=gen_tokens, reps=reps,
-                         stall_s=stall_s, request_s=min(timeout, 600))  # fmt: skip
+        plan = SpeedPlan(
+            prompt_tokens=prompt_tokens,
+            gen_tokens=gen_tokens,
+            reps=reps,
+            stall_s=stall_s,
+            request_s=min(timeout, 600),
+        )
         run_endpoint(args, speed=plan)
 
 
-def _run_tasks(models: list[str], tasks: str | None, task_file: Path | None, quick: bool,
-               overflow: str, threads: str, ctx: int | None, timeout: float, out: Path,
-               resume: bool, force: bool, as_json: bool) -> None:  # fmt: skip
+def _run_tasks(
+    models: list[str],
+    tasks: str | None,
+    task_file: Path | None,
+    quick: bool,
+    overflow: str,
+    threads: str,
+    ctx: int | None,
+    timeout: float,
+    out: Path,
+    resume: bool,
+    force: bool,
+    as_json: bool,
+) -> None:
     import json
 
     from sizer.cli.render_tasks import TaskProgress, render_task_records
@@ -268,10 +368,18 @@ def _run_tasks(models: list[str], tasks: str | None, task_file: Path | None, qui
     if overflow not in ("truncate", "refuse"):
         raise typer.BadParameter("use truncate or refuse", param_hint="--overflow")
     request = TaskRequest(
-        models=models, out=out, suites=parse_names(tasks) if tasks else [], task_file=task_file,
-        quick=quick, threads=_threads(threads), n_ctx=ctx or 4096, overflow=overflow,
-        item_timeout_s=min(timeout, 600), resume=resume, force=force,
-    )  # fmt: skip
+        models=models,
+        out=out,
+        suites=parse_names(tasks) if tasks else [],
+        task_file=task_file,
+        quick=quick,
+        threads=_threads(threads),
+        n_ctx=ctx or 4096,
+        overflow=overflow,
+        item_timeout_s=min(timeout, 600),
+        resume=resume,
+        force=force,
+    )
     hw = probe()
     records = run_tasks(request, hw, None if as_json else TaskProgress(sys.stderr))
     if as_json:

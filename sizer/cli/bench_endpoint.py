@@ -46,8 +46,7 @@ def run_endpoint(args: EndpointArgs, *, speed=None, sweep=None, tasks=None) -> N
 
         server = replace(server, hardware=probe().to_dict())
     else:
-        typer.echo(f"note: prompts are sent to {ep.base_url}, which is not this machine",
-                   err=True)  # fmt: skip
+        typer.echo(f"note: prompts are sent to {ep.base_url}, which is not this machine", err=True)
     records = _run(server, args, speed, sweep, tasks)
     if args.as_json:
         typer.echo(json.dumps(records, indent=2))
@@ -72,8 +71,11 @@ def _run(server: Server, args: EndpointArgs, speed, sweep, tasks) -> list[dict[s
             results.append(args.out, rec)
             if not args.as_json:
                 level = rec["level"]
-                typer.echo(f"{level['users']} user(s): {level['ok']}/{level['requests']} "
-                           f"requests ok in {level['wall_s']:.0f} s", err=True)  # fmt: skip
+                typer.echo(
+                    f"{level['users']} user(s): {level['ok']}/{level['requests']} "
+                    f"requests ok in {level['wall_s']:.0f} s",
+                    err=True,
+                )
 
         current: list = []
         try:
@@ -105,8 +107,10 @@ def _run(server: Server, args: EndpointArgs, speed, sweep, tasks) -> list[dict[s
 def render(server: Server, records: list[dict[str, Any]], sweep=None) -> str:
     ep = server.endpoint
     where = "this machine" if ep.local else "NOT this machine: prompts left it"
-    head = (f"Endpoint {ep.base_url} ({ep.api} API, {server.software or 'server unnamed'}; "
-            f"{where}), model {ep.model}")  # fmt: skip
+    head = (
+        f"Endpoint {ep.base_url} ({ep.api} API, {server.software or 'server unnamed'}; "
+        f"{where}), model {ep.model}"
+    )
     kinds = {r.get("kind") for r in records}
     if "tasks" in kinds:
         from sizer.cli.render_tasks import render_task_records
@@ -157,8 +161,10 @@ def render_speed(rec: dict[str, Any]) -> str:
 def render_sweep(records: list[dict[str, Any]], plan) -> str:
     from sizer.endpoints.sweep import SHARE_HELD, users_held
 
-    lines = ["users  requests  ok  errors   TTFT p50/p90 s   ITL p50/p99 ms   "
-             "decode tok/s per request p10/p50   aggregate tok/s  holds"]  # fmt: skip
+    lines = [
+        "users  requests  ok  errors   TTFT p50/p90 s   ITL p50/p99 ms   "
+        "decode tok/s per request p10/p50   aggregate tok/s  holds"
+    ]
     levels = []
     for rec in records:
         s = rec["level"]
@@ -167,9 +173,11 @@ def render_sweep(records: list[dict[str, Any]], plan) -> str:
         ttft_text = f"{ttft['p50']:.2f}/{ttft['p90']:.2f}" if ttft.get("n") else "—"
         dec_text = f"{dec['p10']:.1f}/{dec['p50']:.1f}" if dec.get("n") else "—"
         agg = f"{s['aggregate_tok_s']:.1f}" if s.get("aggregate_tok_s") else "—"
-        lines.append(f"{s['users']:>5}  {s['requests']:>8}  {s['ok']:>2}  {s['errors']:>6}   "
-                     f"{ttft_text:>14}   {_ms(s['itl_s'], 'p50')}/{_ms(s['itl_s'], 'p99'):<10}"
-                     f"{dec_text:>24}{agg:>22}  {'yes' if s['holds'] else 'no'}")  # fmt: skip
+        lines.append(
+            f"{s['users']:>5}  {s['requests']:>8}  {s['ok']:>2}  {s['errors']:>6}   "
+            f"{ttft_text:>14}   {_ms(s['itl_s'], 'p50')}/{_ms(s['itl_s'], 'p99'):<10}"
+            f"{dec_text:>24}{agg:>22}  {'yes' if s['holds'] else 'no'}"
+        )
         for cause, n in s["error_causes"].items():
             lines.append(f"       error ×{n}: {cause}")
     held = users_held(levels)

@@ -55,8 +55,9 @@ def estimate_command(
         )
     resolved = resolve(model, quant)
     hw = probe()
-    estimate = estimate_memory(resolved.memory, ctx, kv_type=kv_type, n_ubatch=batch,
-                               isa=hw.cpu.isa, cpu_arch=hw.cpu.arch)  # fmt: skip
+    estimate = estimate_memory(
+        resolved.memory, ctx, kv_type=kv_type, n_ubatch=batch, isa=hw.cpu.isa, cpu_arch=hw.cpu.arch
+    )
     verdict = fit_verdict(estimate.total_bytes, hw.memory.available_bytes)
     offload = gpu_offload(resolved, estimate, hw)
     if offload:
@@ -90,7 +91,7 @@ def measured_in_profiles(resolved) -> list:
 
     sha = None
     if resolved.path is not None and resolved.spec is not None:
-        from sizer.bench.plan import model_identity
+        from sizer.models.resolve import model_identity
 
         sha = model_identity(resolved)["header_sha256"]
     catalog_id = resolved.entry.id if resolved.entry is not None else None

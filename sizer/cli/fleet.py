@@ -54,8 +54,16 @@ def fleet_command(
     from sizer.recommend.workload import Workload, load_workload, merge
 
     base = load_workload(workload) if workload else Workload()
-    w = merge(base, {"task": task, "ctx": ctx, "min_tps": min_tps, "max_ttft": max_ttft,
-                     "min_quality": min_quality}).resolved()  # fmt: skip
+    w = merge(
+        base,
+        {
+            "task": task,
+            "ctx": ctx,
+            "min_tps": min_tps,
+            "max_ttft": max_ttft,
+            "min_quality": min_quality,
+        },
+    ).resolved()
     scenarios = [parse_what_if(t) for t in what_if or []]  # bad ones fail before any work
     fleet = _read(inputs, column_map)
     quiet = as_json or not sys.stderr.isatty()
@@ -67,8 +75,9 @@ def fleet_command(
     corpus, catalog = load_corpus(), catalog_options()
     assessed = assess_all(fleet, w, corpus, catalog, progress)
     result = answers(counted(fleet, assessed))
-    outcomes = [evaluate(s, fleet, assessed, lambda hw: assess(hw, w, corpus, catalog))
-                for s in scenarios]  # fmt: skip
+    outcomes = [
+        evaluate(s, fleet, assessed, lambda hw: assess(hw, w, corpus, catalog)) for s in scenarios
+    ]
     if per_machine is not None:
         _write_machines(per_machine, fleet, assessed)
     if report is not None:
@@ -76,8 +85,9 @@ def fleet_command(
         from sizer.fleet.report import write_fleet_report
 
         title = f"{', '.join(map(str, inputs))}, {w.task}"
-        written = write_fleet_report(report, title, result, assessed, machines_per_config(fleet),
-                                     w.min_tps)  # fmt: skip
+        written = write_fleet_report(
+            report, title, result, assessed, machines_per_config(fleet), w.min_tps
+        )
         typer.echo(f"wrote {written} and its charts", err=True)
     if as_json:
         typer.echo(json.dumps(to_json(w, fleet, assessed, result, outcomes), indent=2))
@@ -103,18 +113,42 @@ def _read(inputs: list[Path], column_map: str | None):
 def _write_machines(path: Path, fleet, assessed) -> None:
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(["machine", "count", "cpu", "hardware_database_id", "ram_gib", "tier",
-                         "model", "quant", "backend", "device", "decode_tok_s", "ttft_s",
-                         "confidence", "problem"])  # fmt: skip
+        writer.writerow(
+            [
+                "machine",
+                "count",
+                "cpu",
+                "hardware_database_id",
+                "ram_gib",
+                "tier",
+                "model",
+                "quant",
+                "backend",
+                "device",
+                "decode_tok_s",
+                "ttft_s",
+                "confidence",
+                "problem",
+            ]
+        )
         for m in fleet.machines:
             a = assessed.get(m.config) if m.config else None
             c = a.top.candidate if a and a.top else None
-            writer.writerow([
-                m.machine_id, m.count, m.cpu, m.config.cpu_id if m.config else "",
-                m.config.ram_gib if m.config else "", a.tier if a else "",
-                c.model_id if c else "", c.quant if c else "", c.backend if c else "",
-                c.device if c else "", f"{c.speed.decode_tok_s:.1f}" if c else "",
-                f"{c.speed.ttft_s:.2f}" if c else "",
-                c.speed.confidence if c else (a.confidence if a else ""),
-                m.problem or (a.blocked_by if a and not c else ""),
-            ])  # fmt: skip
+            writer.writerow(
+                [
+                    m.machine_id,
+                    m.count,
+                    m.cpu,
+                    m.config.cpu_id if m.config else "",
+                    m.config.ram_gib if m.config else "",
+                    a.tier if a else "",
+                    c.model_id if c else "",
+                    c.quant if c else "",
+                    c.backend if c else "",
+                    c.device if c else "",
+                    f"{c.speed.decode_tok_s:.1f}" if c else "",
+                    f"{c.speed.ttft_s:.2f}" if c else "",
+                    c.speed.confidence if c else (a.confidence if a else ""),
+                    m.problem or (a.blocked_by if a and not c else ""),
+                ]
+            )

@@ -10,8 +10,9 @@ import typer
 
 from sizer.cli.render_models import render_inspect, render_scan
 
-app = typer.Typer(help="GGUF files: inspect one, or find the ones already on disk.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="GGUF files: inspect one, or find the ones already on disk.", no_args_is_help=True
+)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -47,9 +48,17 @@ def scan_command(
 
     models = scan(paths=path or [], default_stores=not no_stores)
     if as_json:
-        rows = [{"source": m.source, "name": m.name, "path": str(m.path),
-                 "size_bytes": m.size_bytes, "error": m.error,
-                 "spec": m.spec.to_dict() if m.spec else None} for m in models]  # fmt: skip
+        rows = [
+            {
+                "source": m.source,
+                "name": m.name,
+                "path": str(m.path),
+                "size_bytes": m.size_bytes,
+                "error": m.error,
+                "spec": m.spec.to_dict() if m.spec else None,
+            }
+            for m in models
+        ]
         typer.echo(json.dumps(rows, indent=2))
     else:
         typer.echo(render_scan(models))
@@ -88,5 +97,7 @@ def synth_command(
     start = time.perf_counter()
     path = synthesize(entry.shape, quant, output, entry.id)
     elapsed = time.perf_counter() - start
-    typer.echo(f"wrote {path} ({gib(path.stat().st_size)}, {elapsed:.1f} s): "
-               "speed/memory only — weights are random")  # fmt: skip
+    typer.echo(
+        f"wrote {path} ({gib(path.stat().st_size)}, {elapsed:.1f} s): "
+        "speed/memory only — weights are random"
+    )

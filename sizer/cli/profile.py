@@ -10,8 +10,10 @@ import typer
 
 from sizer.errors import InputError
 
-app = typer.Typer(help="Result profiles: share what a machine measured, check and import them.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="Result profiles: share what a machine measured, check and import them.",
+    no_args_is_help=True,
+)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -50,9 +52,11 @@ def export_command(
     profile = export(load_records(results or [Path("results")]), title)
     _checked_or_fail(profile, str(output))
     write_atomically(output, dumps(profile))
-    typer.echo(f"wrote {output}: {machine_label(profile)}, {len(profile['runs'])} run(s), "
-               f"{len(profile['task_scores'])} task score(s); no hostname, user, path, "
-               "address or serial in it")  # fmt: skip
+    typer.echo(
+        f"wrote {output}: {machine_label(profile)}, {len(profile['runs'])} run(s), "
+        f"{len(profile['task_scores'])} task score(s); no hostname, user, path, "
+        "address or serial in it"
+    )
 
 
 @app.command("validate")
@@ -70,14 +74,17 @@ def validate_command(
         raise InputError("no profile files (*.json) in " + ", ".join(map(str, paths)))
     checked = [check_file(f) for f in files]
     if as_json:
-        rows = [{"path": c.path, "ok": c.ok, "problems": [str(p) for p in c.problems]}
-                for c in checked]  # fmt: skip
+        rows = [
+            {"path": c.path, "ok": c.ok, "problems": [str(p) for p in c.problems]} for c in checked
+        ]
         typer.echo(json.dumps(rows, indent=2))
     for c in checked if not as_json else []:
         if c.ok and c.profile is not None:
-            typer.echo(f"ok      {c.path}: {machine_label(c.profile)}, "
-                       f"{len(c.profile['runs'])} run(s), {len(c.profile['task_scores'])} "
-                       "task score(s)")  # fmt: skip
+            typer.echo(
+                f"ok      {c.path}: {machine_label(c.profile)}, "
+                f"{len(c.profile['runs'])} run(s), {len(c.profile['task_scores'])} "
+                "task score(s)"
+            )
         for problem in c.problems:
             typer.echo(f"invalid {problem}", err=True)
     bad = sum(not c.ok for c in checked)
@@ -134,9 +141,15 @@ def import_command(
     if from_tool != "llama-bench":
         raise InputError(f"--from {from_tool}: only llama-bench output can be imported")
     text = _read_small_text(file)
-    machine = Machine(cpu=cpu, cores=cores, ram_bytes=int(ram_gb * 1e9) if ram_gb else None,
-                      memory=memory, gpu=gpu, os=os_name,
-                      bandwidth_bytes_s=bandwidth * 1e9 if bandwidth else None)  # fmt: skip
+    machine = Machine(
+        cpu=cpu,
+        cores=cores,
+        ram_bytes=int(ram_gb * 1e9) if ram_gb else None,
+        memory=memory,
+        gpu=gpu,
+        os=os_name,
+        bandwidth_bytes_s=bandwidth * 1e9 if bandwidth else None,
+    )
     given = Source(url=source, published=published) if source else None
     described = manifest(text)
     if described is not None:
@@ -151,8 +164,10 @@ def import_command(
     target = output or _default_import_path(profile)
     _checked_or_fail(profile, str(target))
     write_atomically(target, dumps(profile))
-    typer.echo(f"wrote {target}: {machine_label(profile)}, {len(profile['runs'])} run(s) "
-               f"from {profile['provenance']['imported_format']}")  # fmt: skip
+    typer.echo(
+        f"wrote {target}: {machine_label(profile)}, {len(profile['runs'])} run(s) "
+        f"from {profile['provenance']['imported_format']}"
+    )
 
 
 MAX_IMPORT_BYTES = 20 << 20

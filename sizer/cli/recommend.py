@@ -100,13 +100,14 @@ def recommend_command(
     corpus = _corpus()
     records += task_records(corpus)
     params = _cpu_params(hw, live, records, recalibrate, corpus)
-    from sizer.recommend.machine import total_ram
+    from sizer.hardware.record import total_ram
 
     total = total_ram(hw)
     budget = total - w.headroom_bytes(total)
     local = _local(path, hardware)
-    ranking = recommend(w, hw, params, records=records, local=local, budget_bytes=budget,
-                        catalog=options)  # fmt: skip
+    ranking = recommend(
+        w, hw, params, records=records, local=local, budget_bytes=budget, catalog=options
+    )
     elapsed = time.perf_counter() - started
     verified = _verify(ranking, params, live, as_json) if verify else None
     if as_json:
@@ -119,7 +120,7 @@ def recommend_command(
 
 def _machine(hardware: Path | None):
     if hardware is not None:
-        from sizer.recommend.machine import load_hardware
+        from sizer.hardware.record import load_hardware
 
         return load_hardware(hardware), None
     from sizer.probe import probe
@@ -161,8 +162,9 @@ def _corpus():
 
 
 def _cpu_params(hw, live, records, recalibrate: bool, corpus=None):
-    from sizer import calibration_cache
-    from sizer.recommend.machine import cpu_params, threads_for
+    from sizer.hardware.threads import threads_for
+    from sizer.speed import cache as calibration_cache
+    from sizer.speed.sources import cpu_params
 
     threads = threads_for(hw)
     if recalibrate and live is not None:
@@ -173,8 +175,18 @@ def _cpu_params(hw, live, records, recalibrate: bool, corpus=None):
         # and stdout stays clean JSON.
         typer.echo(f"calibrating: {message}", err=True)
 
-    return cpu_params(hw, threads, records, live=live, progress=say, fresh=recalibrate,
-                      corpus=corpus)  # fmt: skip
+    from sizer.bench import calibration
+
+    return cpu_params(
+        hw,
+        threads,
+        records,
+        live=live,
+        calibrate=calibration.run_calibration,
+        progress=say,
+        fresh=recalibrate,
+        corpus=corpus,
+    )
 
 
 def _local(paths: list[Path] | None, hardware: Path | None):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, TextIO
 
-from sizer.bench.config import RunConfig
+from sizer.backends.config import RunConfig
 from sizer.bench.plan import auto_threads
-from sizer.probe.records import Hardware
+from sizer.hardware.record import Hardware
 from sizer.units import gib
 
 
@@ -26,10 +26,10 @@ class Progress:
             "started": "loading…",
             "loaded": f"loaded in {event.get('load_s', 0):.1f} s, warming up…",
             "rep": f"rep {event.get('rep')}: prefill {event.get('prefill_tok_s', 0):.1f} tok/s, "
-                   f"decode {event.get('decode_tok_s', 0):.1f} tok/s",
+            f"decode {event.get('decode_tok_s', 0):.1f} tok/s",
             "result": "done",
             "error": f"{event.get('kind', 'failed')}: {event.get('message')}",
-        }.get(kind)  # fmt: skip
+        }.get(kind)
         if text is None:
             return
         line = f"{config.describe()}: {text}"
@@ -61,23 +61,44 @@ def _row(r: dict[str, Any]) -> list[str]:
     itl = m["itl_s"]
     latency = f"{itl['p50'] * 1e3:.0f}/{itl['p99'] * 1e3:.0f}" if itl.get("n") else "-"
     return [
-        _short(r["model"]["label"]), f"{cfg['backend']} {cfg['device']}", str(cfg["threads"]),
-        str(cfg["depth"]), f"{m['load_s']:.1f}" + ("*" if _cold(r) else ""),
+        _short(r["model"]["label"]),
+        f"{cfg['backend']} {cfg['device']}",
+        str(cfg["threads"]),
+        str(cfg["depth"]),
+        f"{m['load_s']:.1f}" + ("*" if _cold(r) else ""),
         _median_cv(m["ttft_s"], "{:.2f}"),
-        _median_cv(m["prefill_tok_s"]), _median_cv(m["decode_tok_s"]), latency,
-        gib(m["peak_rss_bytes"]), str(m["reps"]),
-    ]  # fmt: skip
+        _median_cv(m["prefill_tok_s"]),
+        _median_cv(m["decode_tok_s"]),
+        latency,
+        gib(m["peak_rss_bytes"]),
+        str(m["reps"]),
+    ]
 
 
-HEADER = ["model", "backend", "thr", "depth", "load s", "TTFT s", "prefill tok/s",
-          "decode tok/s", "ITL p50/p99 ms", "peak RSS", "reps"]  # fmt: skip
+HEADER = [
+    "model",
+    "backend",
+    "thr",
+    "depth",
+    "load s",
+    "TTFT s",
+    "prefill tok/s",
+    "decode tok/s",
+    "ITL p50/p99 ms",
+    "peak RSS",
+    "reps",
+]
 
 
 def _table(rows: list[list[str]]) -> str:
     widths = [max(len(row[i]) for row in [HEADER, *rows]) for i in range(len(HEADER))]
-    lines = ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
-                       for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
-             for row in [HEADER, *rows]]  # fmt: skip
+    lines = [
+        "  ".join(
+            cell.ljust(w) if i < 2 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in [HEADER, *rows]
+    ]
     return "\n".join(lines)
 
 
@@ -125,8 +146,10 @@ def sweep_summary(ok: list[dict[str, Any]], auto: int) -> list[str]:
             continue
         best = max(by_threads, key=by_threads.__getitem__)
         sweep = ", ".join(f"{t}: {v:.1f}" for t, v in sorted(by_threads.items()))
-        line = (f"thread sweep {label} · {backend} {device} · depth {depth}: "
-                f"decode tok/s {sweep}; best {best}")  # fmt: skip
+        line = (
+            f"thread sweep {label} · {backend} {device} · depth {depth}: "
+            f"decode tok/s {sweep}; best {best}"
+        )
         if auto in by_threads:
             line += f"; auto ({auto}) reaches {by_threads[auto] / by_threads[best]:.1%} of best"
         lines.append(line)

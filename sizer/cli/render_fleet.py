@@ -18,13 +18,18 @@ def render_what_if(outcome) -> list[str]:
 def render_fleet(w, fleet, assessed, result, outcomes=()) -> str:
     used = sum(m.count for m in fleet.machines if m.config is not None)
     unknown = sum(m.count for m in fleet.machines if m.config is None)
-    lines = [f"Workload: {w.task}, context {w.ctx}, decode ≥ {w.min_tps:g} tok/s, "
-             f"TTFT ≤ {w.max_ttft:g} s",
-             f"Machines: {used} assessed in {len(assessed)} distinct configuration(s); "
-             f"{unknown} not assessed (hardware not in the database); {fleet.skipped_inputs} "
-             "input row(s)/file(s) skipped as unusable", ""]  # fmt: skip
-    lines.append(f"{'configuration':<44} {'machines':>8}  {'tier':<7} {'pick':<34} "
-                 f"{'decode':>7} {'TTFT s':>7}  confidence")  # fmt: skip
+    lines = [
+        f"Workload: {w.task}, context {w.ctx}, decode ≥ {w.min_tps:g} tok/s, "
+        f"TTFT ≤ {w.max_ttft:g} s",
+        f"Machines: {used} assessed in {len(assessed)} distinct configuration(s); "
+        f"{unknown} not assessed (hardware not in the database); {fleet.skipped_inputs} "
+        "input row(s)/file(s) skipped as unusable",
+        "",
+    ]
+    lines.append(
+        f"{'configuration':<44} {'machines':>8}  {'tier':<7} {'pick':<34} "
+        f"{'decode':>7} {'TTFT s':>7}  confidence"
+    )
     counts = machines_per_config(fleet)
     for config, a in sorted(assessed.items(), key=lambda kv: kv[0].cpu_id):
         n = counts.get(config, 0)
@@ -34,23 +39,30 @@ def render_fleet(w, fleet, assessed, result, outcomes=()) -> str:
         name = f"{config.cpu_id}, {config.ram_gib} GiB{gpu}"
         decode, ttft = (c.speed.decode_tok_s, c.speed.ttft_s) if c else (0.0, 0.0)
         confidence = c.speed.confidence if c else a.confidence
-        lines.append(f"{name[:44]:<44} {n:>8}  {a.tier:<7} {pick[:34]:<34} "
-                     f"{decode:>7.1f} {ttft:>7.2f}  {confidence}")  # fmt: skip
+        lines.append(
+            f"{name[:44]:<44} {n:>8}  {a.tier:<7} {pick[:34]:<34} "
+            f"{decode:>7.1f} {ttft:>7.2f}  {confidence}"
+        )
     lines += ["", "Machines per tier: " + ", ".join(f"{t} {n}" for t, n in result.per_tier.items())]
     if result.blocked:
-        lines.append("Cannot run an acceptable model: "
-                     + ", ".join(f"{n} ({why})" for why, n in result.blocked.items()))  # fmt: skip
+        lines.append(
+            "Cannot run an acceptable model: "
+            + ", ".join(f"{n} ({why})" for why, n in result.blocked.items())
+        )
     best = result.best_single
     if best:
-        lines.append(f"One model for everyone: {best.model_id} {best.quant} serves {best.machines} "
-                     f"of {result.machines} machines ({best.share:.0%})")  # fmt: skip
+        lines.append(
+            f"One model for everyone: {best.model_id} {best.quant} serves {best.machines} "
+            f"of {result.machines} machines ({best.share:.0%})"
+        )
     for outcome in outcomes:
         lines += render_what_if(outcome)
     if fleet.problems:
         lines += ["", "Input problems (rows not assessed):"] + [f"  {p}" for p in fleet.problems]
     if fleet.problems_not_listed:
-        lines.append(f"  … and {fleet.problems_not_listed} more (the first "
-                     f"{len(fleet.problems)} are listed)")  # fmt: skip
+        lines.append(
+            f"  … and {fleet.problems_not_listed} more (the first {len(fleet.problems)} are listed)"
+        )
     return "\n".join(lines)
 
 
@@ -59,24 +71,39 @@ def to_json(w, fleet, assessed, result, outcomes=()) -> dict[str, Any]:
     counts = machines_per_config(fleet)
     for config, a in assessed.items():
         c = a.top.candidate if a.top else None
-        configs.append({
-            "cpu": config.cpu_id, "ram_gib": config.ram_gib, "gpu": config.gpu_id,
-            "machines": counts.get(config, 0),
-            "tier": a.tier, "blocked_by": a.blocked_by,
-            "confidence": c.speed.confidence if c else a.confidence,
-            "pick": a.top.to_dict() if a.top else None,
-        })  # fmt: skip
+        configs.append(
+            {
+                "cpu": config.cpu_id,
+                "ram_gib": config.ram_gib,
+                "gpu": config.gpu_id,
+                "machines": counts.get(config, 0),
+                "tier": a.tier,
+                "blocked_by": a.blocked_by,
+                "confidence": c.speed.confidence if c else a.confidence,
+                "pick": a.top.to_dict() if a.top else None,
+            }
+        )
     best = result.best_single
     return {
-        "format": "sizer.fleet", "format_version": 1, "workload": w.to_dict(),
-        "machines": result.machines, "per_tier": result.per_tier, "blocked": result.blocked,
+        "format": "sizer.fleet",
+        "format_version": 1,
+        "workload": w.to_dict(),
+        "machines": result.machines,
+        "per_tier": result.per_tier,
+        "blocked": result.blocked,
         "one_model": best.__dict__ if best else None,
         "coverage": [m.__dict__ for m in result.coverage],
-        "configurations": configs, "problems": fleet.problems,
+        "configurations": configs,
+        "problems": fleet.problems,
         "problems_not_listed": fleet.problems_not_listed,
         "skipped_inputs": fleet.skipped_inputs,
         "not_assessed": sum(m.count for m in fleet.machines if m.config is None),
-        "what_if": [{"scenario": o.what.text, "per_tier": o.per_tier,
-                     "moves": [{"from": a, "to": b, "machines": n}
-                               for (a, b), n in o.moves.items()]} for o in outcomes],
-    }  # fmt: skip
+        "what_if": [
+            {
+                "scenario": o.what.text,
+                "per_tier": o.per_tier,
+                "moves": [{"from": a, "to": b, "machines": n} for (a, b), n in o.moves.items()],
+            }
+            for o in outcomes
+        ],
+    }

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from sizer.hardware.record import Accelerator, Hardware
 from sizer.probe import isa
-from sizer.probe.records import Accelerator, Hardware
 from sizer.units import gib, rate
 
 
@@ -46,8 +46,10 @@ def _mhz(value: float | None) -> str:
 def _memory_rows(hw: Hardware) -> list[tuple[str, str]]:
     mem = hw.memory
     shared = {True: "yes", False: "no", None: "unknown"}[mem.unified_with_gpu]
-    text = (f"{gib(mem.total_bytes)} total, {gib(mem.available_bytes)} available, "
-            f"swap {gib(mem.swap_total_bytes)}; GPU shares RAM: {shared}")  # fmt: skip
+    text = (
+        f"{gib(mem.total_bytes)} total, {gib(mem.available_bytes)} available, "
+        f"swap {gib(mem.swap_total_bytes)}; GPU shares RAM: {shared}"
+    )
     return [("memory", text)]
 
 
@@ -77,8 +79,11 @@ def _runtime_rows(hw: Hardware) -> list[tuple[str, str]]:
     ov_text = f"{ov.version or '?'}: {devices or 'no devices'}" if ov.available else "absent"
     lc = hw.llama_cpp
     offload = "GPU offload" if lc.gpu_offload else "CPU only"
-    lc_text = f"{lc.version}, {offload} (backends: {', '.join(lc.backends)})" if lc.installed \
-        else "not installed"  # fmt: skip
+    lc_text = (
+        f"{lc.version}, {offload} (backends: {', '.join(lc.backends)})"
+        if lc.installed
+        else "not installed"
+    )
     return [("OpenVINO", ov_text), ("llama.cpp", lc_text)]
 
 
@@ -90,8 +95,9 @@ def _measurement_lines(hw: Hardware) -> list[str]:
         threads = f"{m.threads} thread{'s' if m.threads != 1 else ''}" if m.threads else ""
         label = f"{m.kernel} {m.device} {threads}".strip()
         spread = m.stats.spread
-        lines.append(f"  {label:<42} {rate(m.stats.median, m.unit):>14}  ±{spread:.0%}"
-                     f"  (n={m.stats.n})")  # fmt: skip
+        lines.append(
+            f"  {label:<42} {rate(m.stats.median, m.unit):>14}  ±{spread:.0%}  (n={m.stats.n})"
+        )
     return lines
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from sizer.recommend.rank import Ranking, Verdict, nearest, one_per_model, unmet, why_not
-from sizer.speed import SpeedParams
+from sizer.speed.model import SpeedParams
 from sizer.units import gib
 
 CONFIDENCE_MARK = {"measured": "m", "calibrated": "c", "estimated": "e"}

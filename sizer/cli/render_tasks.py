@@ -10,12 +10,18 @@ from sizer.units import gib
 # The headline quality figures of each task type, in the order they are shown.
 QUALITY = {
     "classification": (("accuracy", "acc"), ("macro_f1", "F1"), ("out_of_label_rate", "off-set")),
-    "extraction": (("valid_json_rate", "json"), ("schema_valid_rate", "schema"),
-                   ("field_f1", "field-F1")),
-    "summarization": (("rouge_l", "ROUGE-L"), ("fact_coverage", "facts"),
-                      ("length_compliance", "in-limit")),
+    "extraction": (
+        ("valid_json_rate", "json"),
+        ("schema_valid_rate", "schema"),
+        ("field_f1", "field-F1"),
+    ),
+    "summarization": (
+        ("rouge_l", "ROUGE-L"),
+        ("fact_coverage", "facts"),
+        ("length_compliance", "in-limit"),
+    ),
     "completion": (("pass_at_1", "pass@1"),),
-}  # fmt: skip
+}
 
 
 class TaskProgress:
@@ -32,8 +38,10 @@ class TaskProgress:
             self.stream.write(f"{label}: {event['n']} prompts…" + ("" if self.tty else "\n"))
         elif kind == "done":
             rec = event["record"]
-            self.stream.write(("\r\033[K" if self.tty else "") +
-                              f"{label}: {rec['status']} in {rec['wall_s']:.0f} s\n")  # fmt: skip
+            self.stream.write(
+                ("\r\033[K" if self.tty else "")
+                + f"{label}: {rec['status']} in {rec['wall_s']:.0f} s\n"
+            )
         elif kind in ("refused", "skipped"):
             self.stream.write(f"{label}: {kind} {event.get('message', '(--resume)')}\n")
 
@@ -44,8 +52,9 @@ def _pct(value: float | None) -> str:
 
 def _quality(rec: dict[str, Any]) -> str:
     scores = rec.get("scores") or {}
-    return "  ".join(f"{short} {_pct(scores.get(key))}"
-                     for key, short in QUALITY.get(rec["suite"]["task"], ()))  # fmt: skip
+    return "  ".join(
+        f"{short} {_pct(scores.get(key))}" for key, short in QUALITY.get(rec["suite"]["task"], ())
+    )
 
 
 def _latency(rec: dict[str, Any]) -> str:
@@ -53,15 +62,23 @@ def _latency(rec: dict[str, Any]) -> str:
     if not lat:
         return "—"
     decode, prefill = lat.get("decode_tok_s"), lat.get("prefill_tok_s")
-    return (f"{lat['e2e_s']['p50']:.1f}/{lat['e2e_s']['p95']:.1f} s  "
-            f"TTFT {lat['ttft_s']['p50']:.2f} s  pp {f'{prefill:.0f}' if prefill else '—'}  "
-            f"tg {decode:.1f}" if decode else "")  # fmt: skip
+    return (
+        f"{lat['e2e_s']['p50']:.1f}/{lat['e2e_s']['p95']:.1f} s  "
+        f"TTFT {lat['ttft_s']['p50']:.2f} s  pp {f'{prefill:.0f}' if prefill else '—'}  "
+        f"tg {decode:.1f}"
+        if decode
+        else ""
+    )
 
 
 def _failures(rec: dict[str, Any]) -> str:
     f = rec.get("failures") or {}
-    shown = (("errors", "errors"), ("truncated", "truncated"), ("refused", "refused"),
-             ("hit_token_limit", "at token limit"))  # fmt: skip
+    shown = (
+        ("errors", "errors"),
+        ("truncated", "truncated"),
+        ("refused", "refused"),
+        ("hit_token_limit", "at token limit"),
+    )
     parts = [f"{f[k]} {label}" for k, label in shown if f.get(k)]
     return ", ".join(parts) or "none"
 
@@ -72,8 +89,9 @@ def render_task_records(records: list[dict[str, Any]]) -> str:
         mine = [r for r in records if r["model"].get("label") == model]
         lines.append(_model_header(model, mine))
         width = max((len(_label(r)) for r in mine), default=0) + 1
-        lines.append(f"  {'suite':<{width}} {'n':>3}  {'quality':<40} {'latency p50/p95':<44} "
-                     "failures")  # fmt: skip
+        lines.append(
+            f"  {'suite':<{width}} {'n':>3}  {'quality':<40} {'latency p50/p95':<44} failures"
+        )
         for rec in mine:
             lines += _row(rec, width)
     return "\n".join(lines)
@@ -87,8 +105,10 @@ def _model_header(model: str, mine: list[dict[str, Any]]) -> str:
     cfg = first.get("config", {})
     backend = first.get("backend") or {}
     if backend.get("name") == "endpoint":
-        return (f"\n{model} — through {backend.get('url')} ({backend.get('device')} API), "
-                f"{wall:.0f} s in all")  # fmt: skip
+        return (
+            f"\n{model} — through {backend.get('url')} ({backend.get('device')} API), "
+            f"{wall:.0f} s in all"
+        )
     return (
         f"\n{model} — {cfg.get('threads', '?')} threads, context {cfg.get('n_ctx', '?')}, "
         f"prompt format {fmt or '?'}, peak RSS {gib(rss)}, {wall:.0f} s in all"
@@ -108,8 +128,9 @@ def _row(rec: dict[str, Any], width: int) -> list[str]:
         return _behaviour_rows(label, rec, width)
     n = (rec.get("scores") or {}).get("n", 0)
     row = f"  {label:<{width}} {n:>3}  {_quality(rec):<40} {_latency(rec):<44} {_failures(rec)}"
-    return [row] + ([f"    ({rec['status']}: {rec.get('error', '')})"] if rec["status"] != "ok"
-                    else [])  # fmt: skip
+    return [row] + (
+        [f"    ({rec['status']}: {rec.get('error', '')})"] if rec["status"] != "ok" else []
+    )
 
 
 def _behaviour_rows(label: str, rec: dict[str, Any], width: int) -> list[str]:
@@ -127,7 +148,7 @@ def _behaviour_rows(label: str, rec: dict[str, Any], width: int) -> list[str]:
         f"  {'':<{width}} context overflow: {over.get('n', 0)} inputs past the window — "
         f"{over.get('truncated', 0)} truncated, {over.get('refused', 0)} refused, "
         f"{over.get('failed', 0)} failed",
-    ]  # fmt: skip
+    ]
 
 
 def render_validation(path: str, n_items: int, by_task: dict[str, int]) -> str:

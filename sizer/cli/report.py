@@ -26,9 +26,11 @@ def report_command(
 
     sources = load_sources(paths or [Path("results")])
     written = write_report(sources, output)
-    typer.echo(f"wrote {written.markdown} and {written.html} "
-               f"({len(written.charts) // 2} chart(s) in {output / 'charts'}) "
-               f"for {len(sources)} machine(s)")  # fmt: skip
+    typer.echo(
+        f"wrote {written.markdown} and {written.html} "
+        f"({len(written.charts) // 2} chart(s) in {output / 'charts'}) "
+        f"for {len(sources)} machine(s)"
+    )
     for title in written.skipped:
         typer.echo(f"  not drawn, nothing measured for it: {title}")
 
@@ -47,14 +49,36 @@ def compare_command(
     source_a, source_b = _one_machine(load_sources([a]), a), _one_machine(load_sources([b]), b)
     speed, tasks, only_a, only_b = compare(source_a, source_b)
     if not speed and not tasks:
-        raise InputError(f"{a} and {b} share no run (same model, backend, threads, depth and "
-                         "prompt) and no task score; nothing to compare")  # fmt: skip
+        raise InputError(
+            f"{a} and {b} share no run (same model, backend, threads, depth and "
+            "prompt) and no task score; nothing to compare"
+        )
     if as_json:
-        rows = [{"kind": kind, "what": r.what, "metric": r.metric, "a": r.a, "b": r.b,
-                 "ratio": r.ratio, "beyond_spread": r.significant}
-                for kind, group in (("speed", speed), ("task", tasks)) for r in group]  # fmt: skip
-        typer.echo(json.dumps({"a": source_a.name, "b": source_b.name, "rows": rows,
-                               "only_in_a": only_a, "only_in_b": only_b}, indent=2))  # fmt: skip
+        rows = [
+            {
+                "kind": kind,
+                "what": r.what,
+                "metric": r.metric,
+                "a": r.a,
+                "b": r.b,
+                "ratio": r.ratio,
+                "beyond_spread": r.significant,
+            }
+            for kind, group in (("speed", speed), ("task", tasks))
+            for r in group
+        ]
+        typer.echo(
+            json.dumps(
+                {
+                    "a": source_a.name,
+                    "b": source_b.name,
+                    "rows": rows,
+                    "only_in_a": only_a,
+                    "only_in_b": only_b,
+                },
+                indent=2,
+            )
+        )
         return
     typer.echo(render_compare(source_a, source_b, speed, tasks, only_a, only_b))
 

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="Task suites: list the built-in ones, validate your own.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="Task suites: list the built-in ones, validate your own.", no_args_is_help=True
+)
 
 
 @app.command("validate")
@@ -45,5 +46,7 @@ def list_command(
 
     for name in SUITE_NAMES:
         suite = builtin(name, quick)
-        typer.echo(f"{name:<15} v{suite.version}  {len(suite.items):>3} items  "
-                   f"sha256 {suite.sha256[:12]}  {manifest()[name]['about']}")  # fmt: skip
+        typer.echo(
+            f"{name:<15} v{suite.version}  {len(suite.items):>3} items  "
+            f"sha256 {suite.sha256[:12]}  {manifest()[name]['about']}"
+        )

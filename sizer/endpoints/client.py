@@ -89,8 +89,14 @@ def route(ep: Endpoint, ask: Ask) -> tuple[str, dict[str, Any]]:
         if ask.messages is not None:
             return f"{ep.base_url}/api/chat", {**body, "messages": ask.messages}
         return f"{ep.base_url}/api/generate", {**body, "prompt": ask.prompt, "raw": True}
-    body = {"model": ep.model, "stream": True, "max_tokens": ask.max_tokens, "temperature": 0,
-            "seed": 0, "stream_options": {"include_usage": True}}  # fmt: skip
+    body = {
+        "model": ep.model,
+        "stream": True,
+        "max_tokens": ask.max_tokens,
+        "temperature": 0,
+        "seed": 0,
+        "stream_options": {"include_usage": True},
+    }
     if ask.stop:
         body["stop"] = list(ask.stop)
     if ask.schema is not None:
@@ -108,12 +114,12 @@ def new_client(ep: Endpoint, stall_s: float, connections: int = 16) -> httpx.Asy
     timeout = httpx.Timeout(connect=CONNECT_TIMEOUT_S, read=stall_s, write=30.0, pool=None)
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     # trust_env=False: no proxy from the environment; only the URL the user gave is contacted
-    return httpx.AsyncClient(headers=ep.headers(), timeout=timeout, limits=limits,
-                             trust_env=False)  # fmt: skip
+    return httpx.AsyncClient(headers=ep.headers(), timeout=timeout, limits=limits, trust_env=False)
 
 
-async def exchange(client: httpx.AsyncClient, ep: Endpoint, ask: Ask,
-                   deadline_s: float) -> Exchange:  # fmt: skip
+async def exchange(
+    client: httpx.AsyncClient, ep: Endpoint, ask: Ask, deadline_s: float
+) -> Exchange:
     """Send ``ask`` streamed; never raises for a network or server fault (see ``error``)."""
     url, body = route(ep, ask)
     for attempt in range(2):
@@ -135,8 +141,14 @@ async def exchange(client: httpx.AsyncClient, ep: Endpoint, ask: Ask,
     return out
 
 
-async def _stream(client: httpx.AsyncClient, ep: Endpoint, url: str, body: dict[str, Any],
-                  out: Exchange, ask_end: str | None = None) -> None:  # fmt: skip
+async def _stream(
+    client: httpx.AsyncClient,
+    ep: Endpoint,
+    url: str,
+    body: dict[str, Any],
+    out: Exchange,
+    ask_end: str | None = None,
+) -> None:
     out.sent_at = time.perf_counter()
     async with client.stream("POST", url, json=body) as response:
         out.status = response.status_code
@@ -162,8 +174,10 @@ async def _stream(client: httpx.AsyncClient, ep: Endpoint, url: str, body: dict[
                 if ep.api == "ollama":
                     break  # the final object; OpenAI servers may still send usage after finish
         if not done:
-            out.error = ("the stream ended before the server said it was done (truncated: "
-                         f"{len(out.stamps)} piece(s) received)")  # fmt: skip
+            out.error = (
+                "the stream ended before the server said it was done (truncated: "
+                f"{len(out.stamps)} piece(s) received)"
+            )
 
 
 def _piece(ep: Endpoint, line: str) -> Piece | None:
@@ -190,8 +204,9 @@ def _take(out: Exchange, piece: Piece, now: float) -> None:
         out.model = piece.model
 
 
-async def prompt_tokens(client: httpx.AsyncClient, ep: Endpoint, prompt: str,
-                        deadline_s: float) -> int | None:  # fmt: skip
+async def prompt_tokens(
+    client: httpx.AsyncClient, ep: Endpoint, prompt: str, deadline_s: float
+) -> int | None:
     """How many tokens the server makes of ``prompt``: the usage of a one-token, unstreamed
     request (servers that do not report usage in streams still do there); None if not."""
     url, body = route(ep, Ask(prompt=prompt, max_tokens=1))

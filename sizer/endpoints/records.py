@@ -17,19 +17,28 @@ def base_record(kind: str, server: Server, config: dict[str, Any]) -> dict[str, 
     ep = server.endpoint
     identity = json.dumps([ep.base_url, ep.api, ep.model, kind, config], sort_keys=True)
     return {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "kind": kind,
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "kind": kind,
         "key": hashlib.sha256(identity.encode()).hexdigest()[:16],
-        "status": None, "started_at": now_iso(), "finished_at": None,
+        "status": None,
+        "started_at": now_iso(),
+        "finished_at": None,
         "model": {"label": ep.model, "reported": None},
         "backend": {"name": BACKEND, "device": ep.api, **server.info()},
         "config": config,
         # the server's hardware when it runs here; a remote server's is not known
         "hardware": server.hardware,
-    }  # fmt: skip
+    }
 
 
-def unreachable(kind: str, url: str, model: str | None, message: str,
-                config: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+def unreachable(
+    kind: str, url: str, model: str | None, message: str, config: dict[str, Any]
+) -> dict[str, Any]:
     """A run that never reached a usable server."""
-    return {**model_failure(model, message, None), "kind": kind,
-            "backend": {"name": BACKEND, "url": url}, "config": config}  # fmt: skip
+    return {
+        **model_failure(model, message, None),
+        "kind": kind,
+        "backend": {"name": BACKEND, "url": url},
+        "config": config,
+    }

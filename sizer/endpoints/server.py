@@ -30,8 +30,11 @@ class Server:
     hardware: dict[str, Any] | None = None  # the server's, when it runs on this machine
 
     def info(self) -> dict[str, Any]:
-        return {**self.endpoint.public(), "software": self.software,
-                "models_listed": self.models[:20]}  # fmt: skip
+        return {
+            **self.endpoint.public(),
+            "software": self.software,
+            "models_listed": self.models[:20],
+        }
 
 
 async def connect(ep: Endpoint) -> Server:
@@ -44,8 +47,9 @@ async def connect(ep: Endpoint) -> Server:
         return _resolved(replace(ep, api="openai"), *(found or ([], None)))
 
 
-async def _list(client: httpx.AsyncClient, ep: Endpoint, url: str, key: str,
-                field: str) -> tuple[list[str], str | None] | None:  # fmt: skip
+async def _list(
+    client: httpx.AsyncClient, ep: Endpoint, url: str, key: str, field: str
+) -> tuple[list[str], str | None] | None:
     """The model names a listing endpoint gives; None when the server has no such endpoint
     (404 or not JSON); EndpointError when the server cannot be reached or refuses."""
     try:
@@ -73,8 +77,10 @@ def _resolved(ep: Endpoint, models: list[str], software: str | None) -> Server:
             raise EndpointError(f"name the model with --model (the server has: {listed})")
         return Server(replace(ep, model=models[0]), software, models)
     if models and not any(_same(ep.model, name) for name in models):
-        raise EndpointError(f"the server at {ep.base_url} has no model {ep.model!r} (it has: "
-                            f"{', '.join(models[:10])})")  # fmt: skip
+        raise EndpointError(
+            f"the server at {ep.base_url} has no model {ep.model!r} (it has: "
+            f"{', '.join(models[:10])})"
+        )
     return Server(ep, software, models)
 
 

@@ -33,8 +33,12 @@ class SpeedPlan:
     request_s: float = 600.0  # one request's whole time
 
     def config(self) -> dict[str, Any]:
-        return {"prompt_tokens": self.prompt_tokens, "gen_tokens": self.gen_tokens,
-                "reps": self.reps, "sampling": "greedy (temperature 0)"}  # fmt: skip
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "gen_tokens": self.gen_tokens,
+            "reps": self.reps,
+            "sampling": "greedy (temperature 0)",
+        }
 
 
 def prompt_of(chars: int) -> str:
@@ -43,8 +47,9 @@ def prompt_of(chars: int) -> str:
     return f"Note {secrets.token_hex(3)}. {body}"
 
 
-async def measure(server: Server, plan: SpeedPlan, progress=None,
-                  exchanges: list[Exchange] | None = None) -> dict[str, Any]:  # fmt: skip
+async def measure(
+    server: Server, plan: SpeedPlan, progress=None, exchanges: list[Exchange] | None = None
+) -> dict[str, Any]:
     """The record of one speed run (status ok, partial or failed; never raises for a
     server fault). ``exchanges`` collects the repetitions as they finish (the caller keeps
     them if the run is interrupted: ``interrupted``)."""
@@ -53,8 +58,9 @@ async def measure(server: Server, plan: SpeedPlan, progress=None,
     exchanges = [] if exchanges is None else exchanges
     chars = plan.prompt_tokens * CHARS_PER_TOKEN
     async with new_client(ep, plan.stall_s) as client:
-        warm = await exchange(client, ep, Ask(prompt=prompt_of(int(chars)), max_tokens=4),
-                              plan.request_s)  # fmt: skip
+        warm = await exchange(
+            client, ep, Ask(prompt=prompt_of(int(chars)), max_tokens=4), plan.request_s
+        )
         counted = None
         if warm.ok:
             chars, counted = await sized(client, ep, plan.prompt_tokens, plan.request_s)
@@ -88,8 +94,9 @@ def interrupted(server: Server, plan: SpeedPlan, exchanges: list[Exchange]) -> d
     return rec
 
 
-def finish(rec: dict[str, Any], exchanges: list[Exchange], plan: SpeedPlan,
-           counted: int | None = None) -> dict[str, Any]:  # fmt: skip
+def finish(
+    rec: dict[str, Any], exchanges: list[Exchange], plan: SpeedPlan, counted: int | None = None
+) -> dict[str, Any]:
     ok = [e for e in exchanges if e.ok and e.stamps]
     errors = [e.error or "no text streamed" for e in exchanges if not (e.ok and e.stamps)]
     reps = [sample(e, counted or plan.prompt_tokens) for e in ok]
@@ -100,12 +107,15 @@ def finish(rec: dict[str, Any], exchanges: list[Exchange], plan: SpeedPlan,
         rec.update(status="failed", error=errors[0] if errors else "no repetition ran")
         return rec
     samples = record.rep_samples(reps)
-    rec.update(status="partial" if errors else "ok", samples=samples,
-               metrics=record.metrics(samples, None, None, None),
-               internal=record.internal_summary(reps),
-               server_metrics=_server_metrics(ok),
-               prompt_tokens_sent=summarize([float(r.prefill_tokens) for r in reps]),
-               gen_tokens=summarize([float(e.gen_tokens) for e in ok]))  # fmt: skip
+    rec.update(
+        status="partial" if errors else "ok",
+        samples=samples,
+        metrics=record.metrics(samples, None, None, None),
+        internal=record.internal_summary(reps),
+        server_metrics=_server_metrics(ok),
+        prompt_tokens_sent=summarize([float(r.prefill_tokens) for r in reps]),
+        gen_tokens=summarize([float(e.gen_tokens) for e in ok]),
+    )
     if errors:
         rec["error"] = f"{len(errors)} of {len(exchanges)} request(s) failed: {errors[0]}"
     return rec
@@ -119,8 +129,9 @@ def sample(e: Exchange, prompt_tokens_sent: int) -> RepSample:
     if e.server and e.server.get("load_s") is not None:
         internal["server_load_s"] = e.server["load_s"]
     prompt = e.usage.get("prompt_tokens") or prompt_tokens_sent
-    return RepSample(prefill_tokens=prompt, ttft_s=e.ttft_s or 0.0, itl_s=e.itl_s(),
-                     internal=internal)  # fmt: skip
+    return RepSample(
+        prefill_tokens=prompt, ttft_s=e.ttft_s or 0.0, itl_s=e.itl_s(), internal=internal
+    )
 
 
 def _server_metrics(ok: list[Exchange]) -> dict[str, Any]:

@@ -39,10 +39,15 @@ class SweepPlan:
     level_s: float = 600.0  # a level stops sending new requests after this long
 
     def config(self, users: int) -> dict[str, Any]:
-        return {"users": users, "requests_per_user": self.requests_per_user,
-                "prompt_tokens": self.prompt_tokens, "gen_tokens": self.gen_tokens,
-                "min_tps": self.min_tps, "max_ttft": self.max_ttft,
-                "sampling": "greedy (temperature 0)"}  # fmt: skip
+        return {
+            "users": users,
+            "requests_per_user": self.requests_per_user,
+            "prompt_tokens": self.prompt_tokens,
+            "gen_tokens": self.gen_tokens,
+            "min_tps": self.min_tps,
+            "max_ttft": self.max_ttft,
+            "sampling": "greedy (temperature 0)",
+        }
 
 
 @dataclass
@@ -54,20 +59,26 @@ class Level:
 
     def summary(self, plan: SweepPlan) -> dict[str, Any]:
         ok = [e for e in self.exchanges if e.ok and e.stamps]
-        errors = Counter(e.error or "no text streamed" for e in self.exchanges
-                         if not (e.ok and e.stamps))  # fmt: skip
+        errors = Counter(
+            e.error or "no text streamed" for e in self.exchanges if not (e.ok and e.stamps)
+        )
         ttft = [e.ttft_s for e in ok if e.ttft_s is not None]
         itl = [gap for e in ok for gap in e.itl_s()]
         decode = [_decode_rate(e) for e in ok if _decode_rate(e) is not None]
         tokens = sum(e.gen_tokens for e in ok)
         out = {
-            "users": self.users, "requests": len(self.exchanges) + self.not_sent,
-            "ok": len(ok), "errors": sum(errors.values()), "not_sent": self.not_sent,
-            "error_causes": dict(errors.most_common(5)), "wall_s": self.wall_s,
-            "ttft_s": _percentiles(ttft), "itl_s": latency_summary(itl),
+            "users": self.users,
+            "requests": len(self.exchanges) + self.not_sent,
+            "ok": len(ok),
+            "errors": sum(errors.values()),
+            "not_sent": self.not_sent,
+            "error_causes": dict(errors.most_common(5)),
+            "wall_s": self.wall_s,
+            "ttft_s": _percentiles(ttft),
+            "itl_s": latency_summary(itl),
             "decode_tok_s_per_request": _percentiles(decode),
             "aggregate_tok_s": tokens / self.wall_s if self.wall_s > 0 else None,
-        }  # fmt: skip
+        }
         out["holds"] = holds(out, plan)
         return out
 
@@ -86,9 +97,13 @@ def _percentiles(values: list[float]) -> dict[str, Any]:
 def holds(summary: dict[str, Any], plan: SweepPlan) -> bool:
     decode, ttft = summary["decode_tok_s_per_request"], summary["ttft_s"]
     low = 100 - SHARE_HELD
-    return (summary["errors"] == 0 and summary["not_sent"] == 0 and summary["ok"] > 0
-            and decode.get(f"p{low}", 0.0) >= plan.min_tps
-            and ttft.get(f"p{SHARE_HELD}", float("inf")) <= plan.max_ttft)  # fmt: skip
+    return (
+        summary["errors"] == 0
+        and summary["not_sent"] == 0
+        and summary["ok"] > 0
+        and decode.get(f"p{low}", 0.0) >= plan.min_tps
+        and ttft.get(f"p{SHARE_HELD}", float("inf")) <= plan.max_ttft
+    )
 
 
 def users_held(summaries: list[dict[str, Any]]) -> int:
@@ -101,8 +116,13 @@ def users_held(summaries: list[dict[str, Any]]) -> int:
     return held
 
 
-async def run_level(server: Server, users: int, plan: SweepPlan, level: Level | None = None,
-                    chars: int | None = None) -> Level:  # fmt: skip
+async def run_level(
+    server: Server,
+    users: int,
+    plan: SweepPlan,
+    level: Level | None = None,
+    chars: int | None = None,
+) -> Level:
     ep = server.endpoint
     level = level or Level(users)
     chars = chars or int(plan.prompt_tokens * CHARS_PER_TOKEN)
@@ -124,15 +144,17 @@ async def run_level(server: Server, users: int, plan: SweepPlan, level: Level | 
     return level
 
 
-async def sweep(server: Server, plan: SweepPlan, on_level=None,
-                current: list[Level] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+async def sweep(
+    server: Server, plan: SweepPlan, on_level=None, current: list[Level] | None = None
+) -> list[dict[str, Any]]:
     """One record per level, in order (each handed to ``on_level`` as soon as it is done,
     so a sweep cut short keeps the levels before). ``current`` holds the level in flight
     (for ``interrupted_level`` after a Ctrl-C)."""
     out = []
     async with new_client(server.endpoint, plan.stall_s) as client:  # warm up, size the prompt
-        await exchange(client, server.endpoint, Ask(prompt=prompt_of(64), max_tokens=2),
-                       plan.request_s)  # fmt: skip
+        await exchange(
+            client, server.endpoint, Ask(prompt=prompt_of(64), max_tokens=2), plan.request_s
+        )
         chars, _ = await sized(client, server.endpoint, plan.prompt_tokens, plan.request_s)
     for users in plan.levels:
         level = Level(users)
@@ -157,8 +179,11 @@ def interrupted_level(server: Server, plan: SweepPlan, level: Level) -> dict[str
 def level_record(server: Server, plan: SweepPlan, level: Level) -> dict[str, Any]:
     rec = base_record("endpoint-concurrency", server, plan.config(level.users))
     summary = level.summary(plan)
-    status = "ok" if summary["errors"] == 0 and summary["ok"] else (
-        "partial" if summary["ok"] else "failed")  # fmt: skip
+    status = (
+        "ok"
+        if summary["errors"] == 0 and summary["ok"]
+        else ("partial" if summary["ok"] else "failed")
+    )
     rec.update(finished_at=record.now_iso(), level=summary, status=status)
     if summary["errors"]:
         cause = next(iter(summary["error_causes"]))

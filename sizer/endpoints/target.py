@@ -30,21 +30,35 @@ class Endpoint:
 
     def public(self) -> dict[str, Any]:
         """What results may say about the endpoint: never the key, only where it came from."""
-        return {"url": self.base_url, "api": self.api, "model": self.model, "local": self.local,
-                "api_key_from": self.key_env if self.api_key else None}  # fmt: skip
+        return {
+            "url": self.base_url,
+            "api": self.api,
+            "model": self.model,
+            "local": self.local,
+            "api_key_from": self.key_env if self.api_key else None,
+        }
 
 
-def parse_endpoint(url: str, model: str | None, api: str = "auto", allow_remote: bool = False,
-                   key_env: str = DEFAULT_KEY_ENV) -> Endpoint:  # fmt: skip
+def parse_endpoint(
+    url: str,
+    model: str | None,
+    api: str = "auto",
+    allow_remote: bool = False,
+    key_env: str = DEFAULT_KEY_ENV,
+) -> Endpoint:
     if api not in APIS:
         raise InputError(f"--api {api!r}: use one of {', '.join(APIS)}")
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"--endpoint {url!r}: give an http:// or https:// URL with a host, "
-                         "e.g. http://127.0.0.1:8080")  # fmt: skip
+        raise InputError(
+            f"--endpoint {url!r}: give an http:// or https:// URL with a host, "
+            "e.g. http://127.0.0.1:8080"
+        )
     if parts.username or parts.password:
-        raise InputError(f"--endpoint: the URL carries credentials; put the key in ${key_env} "
-                         "instead (it is sent as a bearer token and never recorded)")  # fmt: skip
+        raise InputError(
+            f"--endpoint: the URL carries credentials; put the key in ${key_env} "
+            "instead (it is sent as a bearer token and never recorded)"
+        )
     path = parts.path.rstrip("/")
     for suffix, hint in (("/v1", "openai"), ("/api", "ollama")):
         if path.endswith(suffix):

@@ -38,19 +38,28 @@ class EndpointPass:
     restarts: int = 0
 
 
-def run_endpoint_tasks(server: Server, request: TaskRequest,
-                       progress: TaskProgress | None = None) -> list[dict[str, Any]]:  # fmt: skip
+def run_endpoint_tasks(
+    server: Server, request: TaskRequest, progress: TaskProgress | None = None
+) -> list[dict[str, Any]]:
     """Every pass of ``request`` through the endpoint; each record appended to
     ``request.out`` as soon as it is scored (Ctrl-C: the pass so far, "interrupted")."""
     say = progress or (lambda label, event: None)
     done = results.finished_keys(request.out) if request.resume else set()
     kept = []
     for p in passes(request):
-        config = {"suite": p.suite.identity(), "variant": p.variant, "quick": request.quick,
-                  "item_timeout_s": request.item_timeout_s}  # fmt: skip
+        config = {
+            "suite": p.suite.identity(),
+            "variant": p.variant,
+            "quick": request.quick,
+            "item_timeout_s": request.item_timeout_s,
+        }
         rec = base_record("tasks", server, config)
-        rec["suite"] = {**p.suite.identity(), "task": p.suite.task, "variant": p.variant,
-                        "n": len(p.pairs)}  # fmt: skip
+        rec["suite"] = {
+            **p.suite.identity(),
+            "task": p.suite.task,
+            "variant": p.variant,
+            "n": len(p.pairs),
+        }
         if rec["key"] in done:
             say(p.label, {"event": "skipped"})
             continue
@@ -87,8 +96,15 @@ async def _answer_all(server: Server, run: EndpointPass, item_s: float, say) -> 
             run.replies[prompt.uid] = {"uid": prompt.uid, **reply(ex, prompt.stop, prompt.end)}
             if not run.loaded and ex.ok:
                 run.loaded = {"prompt_format": "server chat template", "model": ex.model}
-            say(run.p.label, {"event": "item", "uid": prompt.uid, "done": len(run.replies),
-                              "n": len(run.p.pairs)})  # fmt: skip
+            say(
+                run.p.label,
+                {
+                    "event": "item",
+                    "uid": prompt.uid,
+                    "done": len(run.replies),
+                    "n": len(run.p.pairs),
+                },
+            )
 
 
 def _schema_refused(ex: Exchange) -> bool:
@@ -99,10 +115,14 @@ def _schema_refused(ex: Exchange) -> bool:
 
 def _ask(prompt: Prompt, style: str) -> Ask:
     user = prompt.before + prompt.document + prompt.after
-    return Ask(messages=[{"role": "system", "content": prompt.system},
-                         {"role": "user", "content": user}],
-               max_tokens=prompt.max_tokens, stop=prompt.stop, schema=prompt.schema,
-               schema_style=style, end=prompt.end)  # fmt: skip
+    return Ask(
+        messages=[{"role": "system", "content": prompt.system}, {"role": "user", "content": user}],
+        max_tokens=prompt.max_tokens,
+        stop=prompt.stop,
+        schema=prompt.schema,
+        schema_style=style,
+        end=prompt.end,
+    )
 
 
 def reply(ex: Exchange, stop: tuple[str, ...] = (), end: str | None = None) -> dict[str, Any]:
@@ -112,7 +132,12 @@ def reply(ex: Exchange, stop: tuple[str, ...] = (), end: str | None = None) -> d
     ttft = ex.ttft_s
     total = (ex.stamps[-1] - ex.sent_at) if ex.stamps else None
     gaps = ex.itl_s()
-    return {"text": cut_at_stop(ex.text, stop, end == "fence"), "ttft_s": ttft, "total_s": total,
-            "decode_tok_s": len(gaps) / sum(gaps) if gaps and sum(gaps) > 0 else None,
-            "prompt_tokens": ex.usage.get("prompt_tokens"), "gen_tokens": ex.gen_tokens,
-            "finish": "length" if ex.finish == "length" else "stop"}  # fmt: skip
+    return {
+        "text": cut_at_stop(ex.text, stop, end == "fence"),
+        "ttft_s": ttft,
+        "total_s": total,
+        "decode_tok_s": len(gaps) / sum(gaps) if gaps and sum(gaps) > 0 else None,
+        "prompt_tokens": ex.usage.get("prompt_tokens"),
+        "gen_tokens": ex.gen_tokens,
+        "finish": "length" if ex.finish == "length" else "stop",
+    }

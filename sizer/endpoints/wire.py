@@ -84,8 +84,12 @@ def ollama_timings(data: dict[str, Any]) -> dict[str, float] | None:
     for key, name in (("prompt_eval_count", "prompt_tokens"), ("eval_count", "gen_tokens")):
         if isinstance(data.get(key), int | float):
             out[name] = float(data[key])
-    for key, name in (("prompt_eval_duration", "prefill_s"), ("eval_duration", "decode_s"),
-                      ("load_duration", "load_s"), ("total_duration", "total_s")):  # fmt: skip
+    for key, name in (
+        ("prompt_eval_duration", "prefill_s"),
+        ("eval_duration", "decode_s"),
+        ("load_duration", "load_s"),
+        ("total_duration", "total_s"),
+    ):
         if isinstance(data.get(key), int | float):
             out[name] = data[key] / NS
     return out or None
@@ -96,9 +100,12 @@ def llama_server_timings(timings: Any) -> dict[str, float] | None:
     if not isinstance(timings, dict):
         return None
     out = {}
-    for key, name, scale in (("prompt_n", "prompt_tokens", 1), ("prompt_ms", "prefill_s", 1e-3),
-                             ("predicted_n", "gen_tokens", 1),
-                             ("predicted_ms", "decode_s", 1e-3)):  # fmt: skip
+    for key, name, scale in (
+        ("prompt_n", "prompt_tokens", 1),
+        ("prompt_ms", "prefill_s", 1e-3),
+        ("predicted_n", "gen_tokens", 1),
+        ("predicted_ms", "decode_s", 1e-3),
+    ):
         if isinstance(timings.get(key), int | float):
             out[name] = timings[key] * scale
     return out or None
@@ -119,8 +126,11 @@ def server_rates(server: dict[str, float] | None) -> dict[str, float]:
 def _usage(usage: dict[str, Any] | None) -> dict[str, int] | None:
     if not usage:
         return None
-    out = {k: int(usage[k]) for k in ("prompt_tokens", "completion_tokens")
-           if isinstance(usage.get(k), int | float)}  # fmt: skip
+    out = {
+        k: int(usage[k])
+        for k in ("prompt_tokens", "completion_tokens")
+        if isinstance(usage.get(k), int | float)
+    }
     return out or None
 
 
@@ -149,8 +159,9 @@ def _error_text(data: Any) -> str:
             if isinstance(value, dict):
                 return _error_text(value)
             if isinstance(value, list) and value:
-                return "; ".join(str(v.get("msg", v)) if isinstance(v, dict) else str(v)
-                                 for v in value[:3])  # fmt: skip
+                return "; ".join(
+                    str(v.get("msg", v)) if isinstance(v, dict) else str(v) for v in value[:3]
+                )
     return str(data)[:200]
 
 
@@ -162,8 +173,10 @@ def http_problem(status: int, body: str, key_env: str) -> str:
         said = " ".join(body.split())[:200]
     said = f": {said}" if said else ""
     if status in (401, 403):
-        return (f"HTTP {status}, the server refused the credentials{said} (set ${key_env} to "
-                "its API key)")  # fmt: skip
+        return (
+            f"HTTP {status}, the server refused the credentials{said} (set ${key_env} to "
+            "its API key)"
+        )
     if status == 404:
         return f"HTTP 404, not found{said} (wrong model name, or not this API's URL?)"
     if status == 429:

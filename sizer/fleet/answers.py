@@ -58,5 +58,7 @@ def _coverage(assessed: list[tuple[Assessment, int]], total: int) -> list[ModelR
         for key, v in passing.items():
             served[key] += n
             facts.setdefault(key, (v.candidate.params_b, v.candidate.quality.value))
-    return [ModelReach(m, q, facts[(m, q)][0], facts[(m, q)][1], n, n / total if total else 0.0)
-            for (m, q), n in served.items()]  # fmt: skip
+    return [
+        ModelReach(m, q, facts[(m, q)][0], facts[(m, q)][1], n, n / total if total else 0.0)
+        for (m, q), n in served.items()
+    ]

@@ -18,8 +18,15 @@ from sizer.recommend.workload import Workload
 
 # (upper bound in billions of parameters, tier name), smallest first; "40B+" holds the
 # 70B class and large mixtures of experts (Mixtral 8x7B: 46.7B in memory)
-TIERS = ((1.0, "<1B"), (2.5, "1-2B"), (5.0, "3-4B"), (10.0, "7-9B"), (20.0, "12-14B"),
-         (40.0, "24-32B"), (math.inf, "40B+"))  # fmt: skip
+TIERS = (
+    (1.0, "<1B"),
+    (2.5, "1-2B"),
+    (5.0, "3-4B"),
+    (10.0, "7-9B"),
+    (20.0, "12-14B"),
+    (40.0, "24-32B"),
+    (math.inf, "40B+"),
+)
 NO_TIER = "none"
 
 
@@ -45,9 +52,10 @@ def tier_of(params_b: float) -> str:
 
 
 def assess(hw: dict[str, Any], w: Workload, corpus, catalog) -> Assessment:
-    from sizer.profiles.learn import params_from_corpus
+    from sizer.hardware.record import total_ram
+    from sizer.hardware.threads import threads_for
     from sizer.recommend import recommend
-    from sizer.recommend.machine import threads_for, total_ram
+    from sizer.speed.corpus import params_from_corpus
 
     params = params_from_corpus(hw, threads_for(hw), corpus)
     total = total_ram(hw)

@@ -29,8 +29,10 @@ def is_facts(data: Any) -> bool:
 def facts_row(data: dict[str, Any], source: str, fallback_id: str) -> Row:
     """The record as one inventory row; ValueError says what is wrong with it."""
     if data.get("format_version") != 1:
-        raise ValueError(f"format_version {data.get('format_version')!r} is not one this sizer "
-                         "reads (1); use the collection script shipped with it")  # fmt: skip
+        raise ValueError(
+            f"format_version {data.get('format_version')!r} is not one this sizer "
+            "reads (1); use the collection script shipped with it"
+        )
     cpu = _text(data.get("cpu"))
     if not cpu:
         raise ValueError('no "cpu" string')
@@ -38,8 +40,10 @@ def facts_row(data: dict[str, Any], source: str, fallback_id: str) -> Row:
     if isinstance(ram, bool) or not isinstance(ram, int):
         raise ValueError(f'"ram_bytes" {ram!r} is not a whole number of bytes')
     if not MIN_RAM_BYTES <= ram <= MAX_RAM_BYTES:
-        raise ValueError(f'"ram_bytes" {ram} ({ram / (1 << 30):.1f} GiB) is not a plausible '
-                         "size for a laptop or desktop")  # fmt: skip
+        raise ValueError(
+            f'"ram_bytes" {ram} ({ram / (1 << 30):.1f} GiB) is not a plausible '
+            "size for a laptop or desktop"
+        )
     if not isinstance(data.get("gpus") or [], list):
         raise ValueError('"gpus" is not a list')
     gpus = [g for g in data.get("gpus") or [] if isinstance(g, dict) and _text(g.get("name"))]

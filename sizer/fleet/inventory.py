@@ -24,20 +24,73 @@ from sizer.errors import InputError
 FIELDS = ("id", "count", "cpu", "ram", "gpu", "vram", "os")
 # Usual column names, compared lower-case with spaces, dashes, dots and underscores removed
 ALIASES = {
-    "id": ("devicename", "computername", "hostname", "machine", "machinename", "assettag",
-           "asset", "deviceid", "id", "name", "serialnumber", "serial", "nom", "geratename"),
-    "count": ("count", "quantity", "qty", "machines", "devices", "units", "numberofdevices",
-              "nombre", "anzahl", "cantidad"),
-    "cpu": ("processor", "cpu", "cpumodel", "processorname", "processormodel", "cpuname",
-            "processortype", "processeur", "prozessor", "procesador"),
-    "ram": ("physicalmemoryinbytes", "totalmemorygb", "memory", "ram", "ramgb", "memorygb",
-            "installedmemory", "installedram", "totalphysicalmemory", "totalmemory",
-            "physicalmemory", "memorymb", "rammb", "installedramgb", "memoire", "memoiretotale",
-            "memoiretotalego", "arbeitsspeicher", "arbeitsspeichergb", "memoria", "memoriagb"),
+    "id": (
+        "devicename",
+        "computername",
+        "hostname",
+        "machine",
+        "machinename",
+        "assettag",
+        "asset",
+        "deviceid",
+        "id",
+        "name",
+        "serialnumber",
+        "serial",
+        "nom",
+        "geratename",
+    ),
+    "count": (
+        "count",
+        "quantity",
+        "qty",
+        "machines",
+        "devices",
+        "units",
+        "numberofdevices",
+        "nombre",
+        "anzahl",
+        "cantidad",
+    ),
+    "cpu": (
+        "processor",
+        "cpu",
+        "cpumodel",
+        "processorname",
+        "processormodel",
+        "cpuname",
+        "processortype",
+        "processeur",
+        "prozessor",
+        "procesador",
+    ),
+    "ram": (
+        "physicalmemoryinbytes",
+        "totalmemorygb",
+        "memory",
+        "ram",
+        "ramgb",
+        "memorygb",
+        "installedmemory",
+        "installedram",
+        "totalphysicalmemory",
+        "totalmemory",
+        "physicalmemory",
+        "memorymb",
+        "rammb",
+        "installedramgb",
+        "memoire",
+        "memoiretotale",
+        "memoiretotalego",
+        "arbeitsspeicher",
+        "arbeitsspeichergb",
+        "memoria",
+        "memoriagb",
+    ),
     "gpu": ("gpu", "graphics", "graphicscard", "videocard", "displayadapter", "gpumodel"),
     "vram": ("vram", "vramgb", "gpumemory", "videomemory", "dedicatedvideomemory"),
     "os": ("os", "operatingsystem", "osversion", "osname"),
-}  # fmt: skip
+}
 MAX_PROBLEMS_KEPT = 200  # the rest are counted, not listed
 MIN_RAM_BYTES = 1 << 30
 MAX_RAM_BYTES = 1 << 40  # 1 TiB: beyond any laptop or desktop in a fleet export
@@ -88,8 +141,9 @@ def parse_map(text: str | None) -> dict[str, str]:
         key, sep, column = part.partition("=")
         key = key.strip().lower()
         if not sep or key not in FIELDS or not column.strip():
-            raise InputError(f"--map {part.strip()!r}: use FIELD=COLUMN with FIELD one of "
-                             f"{', '.join(FIELDS)}")  # fmt: skip
+            raise InputError(
+                f"--map {part.strip()!r}: use FIELD=COLUMN with FIELD one of {', '.join(FIELDS)}"
+            )
         out[key] = column.strip()
     return out
 
@@ -166,8 +220,11 @@ def _bounded_lines(text: io.TextIOBase, reading: Reading) -> Iterator[str]:
             continue
         while (rest := text.readline(MAX_LINE_CHARS)) and not rest.endswith(("\n", "\r")):
             pass
-        reading.problem(number, f"over {MAX_LINE_CHARS:,} characters without a line break: "
-                        "not an inventory row (a binary or damaged file?)")  # fmt: skip
+        reading.problem(
+            number,
+            f"over {MAX_LINE_CHARS:,} characters without a line break: "
+            "not an inventory row (a binary or damaged file?)",
+        )
         yield "\n"
 
 
@@ -190,8 +247,10 @@ def columns(header: list[str], mapping: dict[str, str], name: str) -> dict[str, 
     keys = {_key(c): c for c in header}
     for field_name, column in mapping.items():
         if column not in header:
-            raise InputError(f"{name}: --map {field_name}={column}: no such column "
-                             f"(columns: {', '.join(header)[:300]})")  # fmt: skip
+            raise InputError(
+                f"{name}: --map {field_name}={column}: no such column "
+                f"(columns: {', '.join(header)[:300]})"
+            )
         found[field_name] = column
     for field_name in FIELDS:
         if field_name not in found:
@@ -200,9 +259,11 @@ def columns(header: list[str], mapping: dict[str, str], name: str) -> dict[str, 
                 found[field_name] = hit
     missing = [f for f in ("cpu", "ram") if f not in found]
     if missing:
-        raise InputError(f"{name}: no {' or '.join(missing)} column among "
-                         f"{', '.join(header)[:300]}; name it with --map "
-                         f"{missing[0]}=COLUMN")  # fmt: skip
+        raise InputError(
+            f"{name}: no {' or '.join(missing)} column among "
+            f"{', '.join(header)[:300]}; name it with --map "
+            f"{missing[0]}=COLUMN"
+        )
     return found
 
 
@@ -232,8 +293,11 @@ def _row(line: int, cells: list[str], index: dict[str, int], reading: Reading) -
         reading.problem(line, str(exc))
         return None
     if not MIN_RAM_BYTES <= ram <= MAX_RAM_BYTES:
-        reading.problem(line, f"memory {cell('ram')!r} ({ram / (1 << 30):.1f} GiB) is not a "
-                        "plausible size for a laptop or desktop")  # fmt: skip
+        reading.problem(
+            line,
+            f"memory {cell('ram')!r} ({ram / (1 << 30):.1f} GiB) is not a "
+            "plausible size for a laptop or desktop",
+        )
         return None
     machine_id = cell("id") or f"row {line}"
     return Row(line, machine_id, count, cpu, ram, cell("gpu"), vram, cell("os"))
@@ -251,8 +315,17 @@ def _count(text: str | None) -> int:
     return value
 
 
-UNIT_BYTES = {"b": 1, "kb": 1 << 10, "mb": 1 << 20, "gb": 1 << 30, "tb": 1 << 40,
-              "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40}  # fmt: skip
+UNIT_BYTES = {
+    "b": 1,
+    "kb": 1 << 10,
+    "mb": 1 << 20,
+    "gb": 1 << 30,
+    "tb": 1 << 40,
+    "kib": 1 << 10,
+    "mib": 1 << 20,
+    "gib": 1 << 30,
+    "tib": 1 << 40,
+}
 
 
 def memory_bytes(text: str | None, column: str) -> int:

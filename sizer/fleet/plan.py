@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sizer.fleet.assess import Assessment, Config, assess
-from sizer.fleet.hwdb import Match, load, match
 from sizer.fleet.inventory import MAX_PROBLEMS_KEPT, Reading, Row
-from sizer.fleet.machines import hardware_record
 from sizer.fleet.probes import ProbeReading
+from sizer.hardware.db import Match, load, match
+from sizer.hardware.db_machine import hardware_record
 
 GIB = 1 << 30
 
@@ -41,8 +41,11 @@ class Fleet:
 
 
 def from_inventory(reading: Reading) -> Fleet:
-    fleet = Fleet(problems=list(reading.problems), skipped_inputs=reading.skipped_rows,
-                  problems_not_listed=reading.problems_not_listed)  # fmt: skip
+    fleet = Fleet(
+        problems=list(reading.problems),
+        skipped_inputs=reading.skipped_rows,
+        problems_not_listed=reading.problems_not_listed,
+    )
     _add_rows(fleet, reading.rows)
     fleet.problems.sort(key=_line_number)
     return fleet
@@ -70,8 +73,9 @@ def _add_rows(fleet: Fleet, rows: list[Row]) -> None:
         gpu_entry = gpu.entry if gpu is not None else None  # an unknown GPU: CPU-only
         vram = row.vram_bytes
         gpu_id = gpu_entry.id if gpu_entry else None
-        config = Config(cpu.entry.id, round(row.ram_bytes / GIB), gpu_id,
-                        round(vram / GIB) if vram else None)  # fmt: skip
+        config = Config(
+            cpu.entry.id, round(row.ram_bytes / GIB), gpu_id, round(vram / GIB) if vram else None
+        )
         if config not in fleet.records:
             fleet.records[config] = hardware_record(cpu.entry, row.ram_bytes, gpu_entry, vram)
         fleet.machines.append(Machine(row.machine_id, row.count, row.cpu, config))
@@ -103,8 +107,11 @@ def from_probes(reading: ProbeReading) -> Fleet:
         cpu = hw.get("cpu") or {}
         gpus = [a.get("name") for a in hw.get("accelerators") or [] if a.get("kind") == "gpu"]
         ram = (hw.get("memory") or {}).get("total_bytes") or 0
-        config = Config(f"probe: {cpu.get('brand')} {cpu.get('physical_cores')}C",
-                        round(ram / GIB), gpus[0] if gpus else None)  # fmt: skip
+        config = Config(
+            f"probe: {cpu.get('brand')} {cpu.get('physical_cores')}C",
+            round(ram / GIB),
+            gpus[0] if gpus else None,
+        )
         fleet.records.setdefault(config, hw)
         fleet.machines.append(Machine(name, 1, str(cpu.get("brand")), config))
     return fleet

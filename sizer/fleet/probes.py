@@ -13,7 +13,7 @@ from typing import Any
 from sizer.errors import InputError
 from sizer.fleet.facts import facts_row, is_facts
 from sizer.fleet.inventory import Row
-from sizer.recommend.machine import MAX_HARDWARE_FILE_BYTES
+from sizer.hardware.record import MAX_HARDWARE_FILE_BYTES
 
 
 @dataclass
@@ -24,7 +24,7 @@ class ProbeReading:
 
 
 def read_probe_records(paths: list[Path]) -> ProbeReading:
-    from sizer.recommend.machine import check_hardware
+    from sizer.hardware.record import check_hardware
 
     reading = ProbeReading()
     seen: set[str] = set()
@@ -42,8 +42,9 @@ def read_probe_records(paths: list[Path]) -> ProbeReading:
             reading.problems.append(f"{file}: {exc}")
             continue
         if row.machine_id in seen:
-            reading.problems.append(f"{file}: duplicate machine id {row.machine_id!r}; the "
-                                    "first file is kept")  # fmt: skip
+            reading.problems.append(
+                f"{file}: duplicate machine id {row.machine_id!r}; the first file is kept"
+            )
             continue
         seen.add(row.machine_id)
         reading.rows.append(row)

@@ -43,15 +43,19 @@ def write_fleet_report(
     best = result.best_single
     if best:
         name = f"{best.model_id} {best.quant}"
-        lines.append(f"One model for everyone: **{name}** serves {best.machines} of "
-                     f"{result.machines} machines ({best.share:.0%}).")  # fmt: skip
+        lines.append(
+            f"One model for everyone: **{name}** serves {best.machines} of "
+            f"{result.machines} machines ({best.share:.0%})."
+        )
     lines += [
         "",
         "| model | quant | params (B) | machines served | share |",
         "|---|---|--:|--:|--:|",
     ]
-    lines += [f"| {m.model_id} | {m.quant} | {m.params_b:.1f} | {m.machines} | {m.share:.0%} |"
-              for m in result.coverage]  # fmt: skip
+    lines += [
+        f"| {m.model_id} | {m.quant} | {m.params_b:.1f} | {m.machines} | {m.share:.0%} |"
+        for m in result.coverage
+    ]
     path = out / "report.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -95,8 +99,9 @@ def decode_spread(assessed, counts) -> dict[tuple[str, str, float], list[tuple[f
     for a in assessed.values():
         for v in a.ranking.passing + a.ranking.failing:
             quants.setdefault(v.candidate.model_id, set()).add(v.candidate.quant)
-    chosen = {m: PREFERRED_QUANT if PREFERRED_QUANT in q else sorted(q)[0]
-              for m, q in quants.items()}  # fmt: skip
+    chosen = {
+        m: PREFERRED_QUANT if PREFERRED_QUANT in q else sorted(q)[0] for m, q in quants.items()
+    }
     spread: dict[tuple[str, str, float], list[tuple[float, int]]] = {}
     for config, a in assessed.items():
         best: dict[tuple[str, str, float], float] = {}
@@ -123,8 +128,14 @@ def candidates_per_tier(spread, result: FleetAnswers) -> list[tuple[str, str, fl
         by_tier.setdefault(tier_of(key[2]), []).append(key)
     chosen = []
     for keys in by_tier.values():
-        keys.sort(key=lambda k: (-served.get(k[:2], (0, 0.0))[0], -served.get(k[:2], (0, 0.0))[1],
-                                 -sum(n for _, n in spread[k]), k[0]))  # fmt: skip
+        keys.sort(
+            key=lambda k: (
+                -served.get(k[:2], (0, 0.0))[0],
+                -served.get(k[:2], (0, 0.0))[1],
+                -sum(n for _, n in spread[k]),
+                k[0],
+            )
+        )
         chosen += keys[:PER_TIER]
     return sorted(chosen, key=lambda k: (k[2], k[0]))
 
@@ -143,8 +154,14 @@ def _weighted_stats(points: list[tuple[float, int]]) -> dict[str, float]:
                 return value
         return ordered[-1][0]
 
-    return {"whislo": ordered[0][0], "q1": quantile(0.25), "med": quantile(0.5),
-            "q3": quantile(0.75), "whishi": ordered[-1][0], "fliers": []}  # fmt: skip
+    return {
+        "whislo": ordered[0][0],
+        "q1": quantile(0.25),
+        "med": quantile(0.5),
+        "q3": quantile(0.75),
+        "whishi": ordered[-1][0],
+        "fliers": [],
+    }
 
 
 def _decode_by_model(result: FleetAnswers, assessed, counts, floor: float | None):
@@ -184,15 +201,21 @@ def _coverage(result: FleetAnswers):
     if not result.coverage:
         return None
     fig, ax = plt.subplots(figsize=(10, 5))
-    ax.scatter([m.params_b for m in result.coverage], [100 * m.share for m in result.coverage],
-               s=10, color="lightgrey", label="every model and quant")  # fmt: skip
+    ax.scatter(
+        [m.params_b for m in result.coverage],
+        [100 * m.share for m in result.coverage],
+        s=10,
+        color="lightgrey",
+        label="every model and quant",
+    )
     curve = frontier(result)
     xs, ys = [m.params_b for m in curve], [100 * m.share for m in curve]
     ax.step(xs, ys, where="post", color="tab:blue", label="largest model for that share")
     ax.scatter(xs, ys, color="tab:blue")
     for m, x, y in zip(curve, xs, ys, strict=True):
-        ax.annotate(f"{m.model_id} {m.quant}", (x, y), fontsize=7, xytext=(4, 3),
-                    textcoords="offset points")  # fmt: skip
+        ax.annotate(
+            f"{m.model_id} {m.quant}", (x, y), fontsize=7, xytext=(4, 3), textcoords="offset points"
+        )
     ax.set_xscale("log")
     ax.set_xlabel("model size, billions of parameters")
     ax.set_ylabel("share of machines served, %")

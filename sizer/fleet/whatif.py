@@ -13,9 +13,9 @@ from typing import Any
 
 from sizer.errors import InputError
 from sizer.fleet.assess import Assessment, Config
-from sizer.fleet.hwdb import Entry, load, match
-from sizer.fleet.machines import hardware_record
 from sizer.fleet.plan import GIB, Fleet
+from sizer.hardware.db import Entry, load, match
+from sizer.hardware.db_machine import hardware_record
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,26 @@ HEADER_BYTES_PER_TOKEN = {"spm": 25, "bpe": 39}
 HEADER_BASE_BYTES = 16 << 10
 
 _SHAPE_FIELDS = (
-    "arch", "n_layers", "n_embd", "n_ff", "n_head", "n_head_kv", "head_dim", "vocab",
-    "context_length", "qkv_bias", "qk_norm", "post_norms", "fused_qkv", "n_expert",
-    "n_expert_used", "n_ff_expert", "sliding_window", "rope_theta", "norm_eps",
-)  # fmt: skip
+    "arch",
+    "n_layers",
+    "n_embd",
+    "n_ff",
+    "n_head",
+    "n_head_kv",
+    "head_dim",
+    "vocab",
+    "context_length",
+    "qkv_bias",
+    "qk_norm",
+    "post_norms",
+    "fused_qkv",
+    "n_expert",
+    "n_expert_used",
+    "n_ff_expert",
+    "sliding_window",
+    "rope_theta",
+    "norm_eps",
+)
 
 
 @dataclass(frozen=True)
@@ -72,12 +88,20 @@ def entry_from_dict(raw: dict[str, Any]) -> CatalogEntry:
         shape_args = {name: raw[name] for name in _SHAPE_FIELDS if name in raw}
         shape = Shape(tied=not raw.get("gguf_output", not raw["tied"]), **shape_args)
         return CatalogEntry(
-            id=raw["id"], name=raw["name"], family=raw["family"], params=raw["params"],
-            shape=shape, tokenizer=raw["tokenizer"], ollama=raw.get("ollama"),
-            hf_repo=raw["hf_repo"], gguf_repo=raw.get("gguf_repo"), license=raw["license"],
-            source=raw["source"], swa_pattern=raw.get("swa_pattern"),
+            id=raw["id"],
+            name=raw["name"],
+            family=raw["family"],
+            params=raw["params"],
+            shape=shape,
+            tokenizer=raw["tokenizer"],
+            ollama=raw.get("ollama"),
+            hf_repo=raw["hf_repo"],
+            gguf_repo=raw.get("gguf_repo"),
+            license=raw["license"],
+            source=raw["source"],
+            swa_pattern=raw.get("swa_pattern"),
             published=tuple(raw.get("published", [])),
-        )  # fmt: skip
+        )
     except (KeyError, TypeError) as exc:
         raise InputError(f"catalog entry {raw.get('id', '?')!r} is malformed: {exc}") from None
 

@@ -84,8 +84,9 @@ def scan(
     return models
 
 
-def find_ollama_blob(tag: str, home: Path | None = None,
-                     env: dict[str, str] | None = None) -> Path | None:  # fmt: skip
+def find_ollama_blob(
+    tag: str, home: Path | None = None, env: dict[str, str] | None = None
+) -> Path | None:
     """The model blob of an Ollama tag in this machine's stores ("name" means "name:latest")."""
     wanted = tag if ":" in tag else f"{tag}:latest"
     for source, root in stores(home, env):
@@ -142,8 +143,9 @@ def _model_digest(manifest: Path) -> str:
             raise InputError(f"Ollama manifest {manifest.name} is too large to be one")
         data = json.loads(manifest.read_text(encoding="utf-8"))
         layers = data["layers"]
-        digest = next(layer["digest"] for layer in layers
-                      if layer.get("mediaType") == OLLAMA_MODEL_LAYER)  # fmt: skip
+        digest = next(
+            layer["digest"] for layer in layers if layer.get("mediaType") == OLLAMA_MODEL_LAYER
+        )
     except (OSError, ValueError, KeyError, TypeError, AttributeError, StopIteration) as exc:
         raise InputError(f"broken Ollama manifest ({type(exc).__name__})") from None
     if not isinstance(digest, str) or not digest.startswith("sha256:") or "/" in digest:
@@ -152,8 +154,11 @@ def _model_digest(manifest: Path) -> str:
 
 
 def _lmstudio(root: Path) -> list[LocalModel]:
-    return [LocalModel("lmstudio", str(p.relative_to(root)), p)
-            for p in _walk_files(root) if p.suffix.lower() == ".gguf"]  # fmt: skip
+    return [
+        LocalModel("lmstudio", str(p.relative_to(root)), p)
+        for p in _walk_files(root)
+        if p.suffix.lower() == ".gguf"
+    ]
 
 
 def _huggingface(root: Path) -> list[LocalModel]:

@@ -16,12 +16,24 @@ from gguf import GGML_QUANT_SIZES, GGMLQuantizationType
 
 Q = GGMLQuantizationType
 FILE_TYPES = ("Q4_0", "Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0", "F16")
-_BASE = {"Q4_0": Q.Q4_0, "Q4_K_M": Q.Q4_K, "Q5_K_M": Q.Q5_K, "Q6_K": Q.Q6_K, "Q8_0": Q.Q8_0,
-         "F16": Q.F16}  # fmt: skip
+_BASE = {
+    "Q4_0": Q.Q4_0,
+    "Q4_K_M": Q.Q4_K,
+    "Q5_K_M": Q.Q5_K,
+    "Q6_K": Q.Q6_K,
+    "Q8_0": Q.Q8_0,
+    "F16": Q.F16,
+}
 # Rows not a multiple of the block size cannot use the type: llama.cpp falls back.
 _FALLBACK = {Q.Q4_K: Q.Q5_0, Q.Q5_K: Q.Q5_1, Q.Q6_K: Q.Q8_0}
-_NOT_QUANTISED = ("_norm.weight", "ffn_gate_inp.weight", "altup", "laurel", "per_layer_model_proj",
-                  "ssm_conv1d")  # fmt: skip
+_NOT_QUANTISED = (
+    "_norm.weight",
+    "ffn_gate_inp.weight",
+    "altup",
+    "laurel",
+    "per_layer_model_proj",
+    "ssm_conv1d",
+)
 
 
 @dataclass(frozen=True)
@@ -75,8 +87,9 @@ def assign_types(
     facts = replace(facts, imatrix=imatrix)
     n_attn_v = sum(1 for name, _ in tensors if _is_attn_v(name))
     counters = {"attn_v": 0, "ffn_down": 0}
-    return [_type_of(name, shape, facts, file_type, base, counters, n_attn_v)
-            for name, shape in tensors]  # fmt: skip
+    return [
+        _type_of(name, shape, facts, file_type, base, counters, n_attn_v) for name, shape in tensors
+    ]
 
 
 def _is_attn_v(name: str) -> bool:

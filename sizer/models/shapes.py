@@ -51,8 +51,10 @@ class Shape:
 
 
 def tensor_layout(shape: Shape) -> Layout:
-    layout: Layout = [("token_embd.weight", (shape.n_embd, shape.vocab)),
-                      ("output_norm.weight", (shape.n_embd,))]  # fmt: skip
+    layout: Layout = [
+        ("token_embd.weight", (shape.n_embd, shape.vocab)),
+        ("output_norm.weight", (shape.n_embd,)),
+    ]
     if not shape.tied:
         layout.append(("output.weight", (shape.n_embd, shape.vocab)))
     for layer in range(shape.n_layers):
@@ -64,8 +66,9 @@ def tensor_layout(shape: Shape) -> Layout:
 def typed_layout(shape: Shape, file_type: str, imatrix: bool = False) -> TypedLayout:
     """The layout with the ggml type llama.cpp's quantiser gives each tensor."""
     layout = tensor_layout(shape)
-    facts = ModelFacts(shape.arch, shape.n_layers, shape.n_expert, shape.n_head,
-                       shape.n_head_kv, shape.tied)  # fmt: skip
+    facts = ModelFacts(
+        shape.arch, shape.n_layers, shape.n_expert, shape.n_head, shape.n_head_kv, shape.tied
+    )
     types = assign_types(layout, facts, file_type, imatrix)
     return [(name, dims, ggml_type) for (name, dims), ggml_type in zip(layout, types, strict=True)]
 
@@ -75,11 +78,17 @@ def _attention(s: Shape) -> Layout:
     if s.fused_qkv:
         tensors.append(("attn_qkv.weight", (s.n_embd, s.q_dim + 2 * s.kv_dim)))
     else:
-        tensors += [("attn_q.weight", (s.n_embd, s.q_dim)), ("attn_k.weight", (s.n_embd, s.kv_dim)),
-                    ("attn_v.weight", (s.n_embd, s.kv_dim))]  # fmt: skip
+        tensors += [
+            ("attn_q.weight", (s.n_embd, s.q_dim)),
+            ("attn_k.weight", (s.n_embd, s.kv_dim)),
+            ("attn_v.weight", (s.n_embd, s.kv_dim)),
+        ]
     if s.qkv_bias:
-        tensors += [("attn_q.bias", (s.q_dim,)), ("attn_k.bias", (s.kv_dim,)),
-                    ("attn_v.bias", (s.kv_dim,))]  # fmt: skip
+        tensors += [
+            ("attn_q.bias", (s.q_dim,)),
+            ("attn_k.bias", (s.kv_dim,)),
+            ("attn_v.bias", (s.kv_dim,)),
+        ]
     if s.qk_norm:
         tensors += [("attn_q_norm.weight", (s.head_dim,)), ("attn_k_norm.weight", (s.head_dim,))]
     tensors.append(("attn_output.weight", (s.q_dim, s.n_embd)))
@@ -92,18 +101,23 @@ def _ffn(s: Shape) -> Layout:
     tensors: Layout = [("ffn_norm.weight", (s.n_embd,))]
     if s.n_expert:
         e, ff = s.n_expert, s.n_ff_expert
-        tensors += [("ffn_gate_inp.weight", (s.n_embd, e)),
-                    ("ffn_gate_exps.weight", (s.n_embd, ff, e)),
-                    ("ffn_up_exps.weight", (s.n_embd, ff, e)),
-                    ("ffn_down_exps.weight", (ff, s.n_embd, e))]  # fmt: skip
+        tensors += [
+            ("ffn_gate_inp.weight", (s.n_embd, e)),
+            ("ffn_gate_exps.weight", (s.n_embd, ff, e)),
+            ("ffn_up_exps.weight", (s.n_embd, ff, e)),
+            ("ffn_down_exps.weight", (ff, s.n_embd, e)),
+        ]
     elif s.fused_qkv:
         tensors += [
             ("ffn_up.weight", (s.n_embd, 2 * s.n_ff)),
             ("ffn_down.weight", (s.n_ff, s.n_embd)),
         ]
     else:
-        tensors += [("ffn_gate.weight", (s.n_embd, s.n_ff)), ("ffn_up.weight", (s.n_embd, s.n_ff)),
-                    ("ffn_down.weight", (s.n_ff, s.n_embd))]  # fmt: skip
+        tensors += [
+            ("ffn_gate.weight", (s.n_embd, s.n_ff)),
+            ("ffn_up.weight", (s.n_embd, s.n_ff)),
+            ("ffn_down.weight", (s.n_ff, s.n_embd)),
+        ]
     if s.post_norms:
         tensors.append(("post_ffw_norm.weight", (s.n_embd,)))
     return tensors

@@ -23,9 +23,15 @@ from sizer.models.spec import SHAPE_ONLY_KEY, SHAPE_ONLY_LABEL
 Q = GGMLQuantizationType
 # Byte ranges of the half-float scales inside one block (ggml-common.h block_q* structs).
 _SCALE_BYTES = {
-    Q.Q4_0: [(0, 2)], Q.Q4_1: [(0, 4)], Q.Q5_0: [(0, 2)], Q.Q5_1: [(0, 4)], Q.Q8_0: [(0, 2)],
-    Q.Q4_K: [(0, 4)], Q.Q5_K: [(0, 4)], Q.Q6_K: [(208, 210)],
-}  # fmt: skip
+    Q.Q4_0: [(0, 2)],
+    Q.Q4_1: [(0, 4)],
+    Q.Q5_0: [(0, 2)],
+    Q.Q5_1: [(0, 4)],
+    Q.Q8_0: [(0, 2)],
+    Q.Q4_K: [(0, 4)],
+    Q.Q5_K: [(0, 4)],
+    Q.Q6_K: [(208, 210)],
+}
 _SMALL_HALF = np.array([0.002], dtype=np.float16).view(np.uint8)
 HEADER_MARGIN_BYTES = 64 << 20
 
@@ -38,8 +44,9 @@ def synthesize(shape: Shape, file_type: str, out: Path, model_id: str, seed: int
     _write_metadata(writer, shape, file_type, model_id)
     for name, dims, ggml_type in tensors:
         numpy_shape, dtype = _numpy_shape(dims, ggml_type)
-        writer.add_tensor_info(name, numpy_shape, dtype, tensor_nbytes(ggml_type, dims),
-                               raw_dtype=ggml_type)  # fmt: skip
+        writer.add_tensor_info(
+            name, numpy_shape, dtype, tensor_nbytes(ggml_type, dims), raw_dtype=ggml_type
+        )
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_ti_data_to_file()
@@ -55,8 +62,10 @@ def _check_disk(out: Path, needed: int) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     free = shutil.disk_usage(out.parent).free
     if free < needed + HEADER_MARGIN_BYTES:
-        raise InputError(f"not enough free disk in {out.parent}: need {needed / 1e9:.1f} GB, "
-                         f"have {free / 1e9:.1f} GB")  # fmt: skip
+        raise InputError(
+            f"not enough free disk in {out.parent}: need {needed / 1e9:.1f} GB, "
+            f"have {free / 1e9:.1f} GB"
+        )
 
 
 def _numpy_shape(dims: tuple[int, ...], ggml_type: GGMLQuantizationType):

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 
 from sizer import __version__
+from sizer.hardware.record import Hardware
 from sizer.probe import _darwin, _linux, amdgpu, llamacpp, nvidia, openvino
-from sizer.probe.records import Hardware
 from sizer.probe.sysroot import SysRoot
 
 __all__ = ["Hardware", "SysRoot", "probe"]

@@ -6,8 +6,8 @@ process wire up to about 2/3–3/4 of it (``iogpu.wired_limit_mb`` overrides; 0 
 
 from __future__ import annotations
 
+from sizer.hardware.record import Accelerator, CoreGroup, Hardware
 from sizer.probe import isa
-from sizer.probe.records import Accelerator, CoreGroup, Hardware
 from sizer.probe.sysroot import SysRoot
 
 
@@ -42,6 +42,11 @@ def read_cpu(values: dict[str, str], hw: Hardware, arch: str) -> None:
     cpu.vendor = (
         "Apple" if (cpu.brand or "").startswith("Apple") else values.get("machdep.cpu.vendor")
     )
+    # Apple Silicon: hw.cpufamily names the core design (M1 Firestorm/Icestorm, ...) and
+    # hw.cpusubfamily the die variant; Intel Macs report CPUID as on any x86.
+    cpu.family = values.get("machdep.cpu.family") or values.get("hw.cpufamily")
+    cpu.model = values.get("machdep.cpu.model") or values.get("hw.cpusubfamily")
+    cpu.stepping = values.get("machdep.cpu.stepping")
     cpu.physical_cores = _int(values, "hw.physicalcpu")
     cpu.logical_cpus = _int(values, "hw.logicalcpu")
     cpu.sockets = _int(values, "hw.packages")
@@ -95,8 +100,11 @@ def _read_caches(values: dict[str, str], hw: Hardware) -> None:
         per_l2 = _int(values, f"hw.perflevel{level}.cpusperl2") or cores or 1
         l2_total += size * -(-cores // per_l2)
     l1d = _int(values, "hw.perflevel0.l1dcachesize") or _int(values, "hw.l1dcachesize")
-    for name, value in (("l1d", l1d), ("l2", l2_total or _int(values, "hw.l2cachesize")),
-                        ("l3", _int(values, "hw.l3cachesize"))):  # fmt: skip
+    for name, value in (
+        ("l1d", l1d),
+        ("l2", l2_total or _int(values, "hw.l2cachesize")),
+        ("l3", _int(values, "hw.l3cachesize")),
+    ):
         if value:
             caches[name] = value
     hw.cpu.cache_bytes = caches

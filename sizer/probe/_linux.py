@@ -8,23 +8,30 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from sizer.hardware.record import CoreGroup, CpuInfo, Hardware, MemoryInfo
 from sizer.probe import isa
 from sizer.probe.cpulist import parse_cpu_list, parse_cpuinfo, parse_size
-from sizer.probe.records import CoreGroup, CpuInfo, Hardware, MemoryInfo
 from sizer.probe.sysroot import SysRoot
 
 CPU_SYS = "sys/devices/system/cpu"
 
 # lscpu's table (util-linux lscpu-arm.c) for the Arm cores people run models on.
 _ARM_PARTS = {
-    ("0x41", "0xd0b"): "Cortex-A76", ("0x41", "0xd0c"): "Neoverse-N1",
-    ("0x41", "0xd40"): "Neoverse-V1", ("0x41", "0xd49"): "Neoverse-N2",
-    ("0x41", "0xd4f"): "Neoverse-V2", ("0x41", "0xd8e"): "Neoverse-N3",
-    ("0x41", "0xd84"): "Neoverse-V3", ("0x41", "0xd08"): "Cortex-A72",
-    ("0x41", "0xd03"): "Cortex-A53", ("0x41", "0xd05"): "Cortex-A55",
-    ("0xc0", "0xac3"): "Ampere-1", ("0xc0", "0xac4"): "Ampere-1a",
-    ("0x61", "0x022"): "Apple M1 Icestorm", ("0x61", "0x023"): "Apple M1 Firestorm",
-}  # fmt: skip
+    ("0x41", "0xd0b"): "Cortex-A76",
+    ("0x41", "0xd0c"): "Neoverse-N1",
+    ("0x41", "0xd40"): "Neoverse-V1",
+    ("0x41", "0xd49"): "Neoverse-N2",
+    ("0x41", "0xd4f"): "Neoverse-V2",
+    ("0x41", "0xd8e"): "Neoverse-N3",
+    ("0x41", "0xd84"): "Neoverse-V3",
+    ("0x41", "0xd08"): "Cortex-A72",
+    ("0x41", "0xd03"): "Cortex-A53",
+    ("0x41", "0xd05"): "Cortex-A55",
+    ("0xc0", "0xac3"): "Ampere-1",
+    ("0xc0", "0xac4"): "Ampere-1a",
+    ("0x61", "0x022"): "Apple M1 Icestorm",
+    ("0x61", "0x023"): "Apple M1 Firestorm",
+}
 _ARM_VENDORS = {"0x41": "ARM", "0x61": "Apple", "0xc0": "Ampere", "0x51": "Qualcomm"}
 
 
@@ -94,6 +101,12 @@ def _identity_from_cpuinfo(cpu: CpuInfo, block: dict[str, str], arch: str | None
         implementer, part = block.get("CPU implementer"), block.get("CPU part")
         cpu.vendor = cpu.vendor or _ARM_VENDORS.get(implementer or "", implementer)
         cpu.brand = cpu.brand or _ARM_PARTS.get((implementer or "", part or ""))
+        cpu.family, cpu.model = implementer, part
+        variant, revision = block.get("CPU variant"), block.get("CPU revision")
+        cpu.stepping = f"r{variant}p{revision}" if variant and revision else None
+    else:
+        cpu.family, cpu.model = block.get("cpu family"), block.get("model")
+        cpu.stepping = block.get("stepping")
 
 
 def _note_unread_identity(hw: Hardware) -> None:
@@ -175,8 +188,10 @@ def _low_power_atoms(root: SysRoot, atoms: list[int], blocks: list[dict], hw: Ha
     "cache size" (the last level a CPU sees): 2048 KB L2 on LP-E vs 24576 KB L3 on a 155H."""
     if atoms and all(_has_cache_info(root, n) for n in atoms):
         return [n for n in atoms if not _has_l3(root, n)]
-    sizes = {_int(b.get("processor")): parse_size(b.get("cache size", "").replace(" ", ""))
-             for b in blocks}  # fmt: skip
+    sizes = {
+        _int(b.get("processor")): parse_size(b.get("cache size", "").replace(" ", ""))
+        for b in blocks
+    }
     known = [size for size in sizes.values() if size]
     if not atoms or not known:
         hw.note_missing("cpu.core_groups.LP-E", "no cache topology; LP-E cores counted as E")
@@ -257,8 +272,11 @@ def read_memory(root: SysRoot, hw: Hardware) -> None:
     mem.available_bytes = values.get("MemAvailable")
     mem.swap_total_bytes = values.get("SwapTotal")
     mem.swap_free_bytes = values.get("SwapFree")
-    for name, key in (("total_bytes", "MemTotal"), ("available_bytes", "MemAvailable"),
-                      ("swap_total_bytes", "SwapTotal")):  # fmt: skip
+    for name, key in (
+        ("total_bytes", "MemTotal"),
+        ("available_bytes", "MemAvailable"),
+        ("swap_total_bytes", "SwapTotal"),
+    ):
         if key not in values:
             hw.note_missing(f"memory.{name}", f"/proc/meminfo has no readable {key}")
 

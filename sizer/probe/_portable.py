@@ -5,8 +5,8 @@ Only used when probing the running machine: captured sysroots never reach this m
 
 from __future__ import annotations
 
+from sizer.hardware.record import CoreGroup, Hardware
 from sizer.probe import isa
-from sizer.probe.records import CoreGroup, Hardware
 
 
 def read_memory_dynamic(hw: Hardware) -> None:

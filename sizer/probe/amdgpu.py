@@ -8,7 +8,7 @@ and leave ``integrated`` unknown rather than guess from sizes.
 
 from __future__ import annotations
 
-from sizer.probe.records import Accelerator, Hardware
+from sizer.hardware.record import Accelerator, Hardware
 from sizer.probe.sysroot import SysRoot
 
 AMD_VENDOR_ID = 0x1002

@@ -17,12 +17,20 @@ from sizer.probe.cpulist import parse_cpu_list
 from sizer.probe.sysroot import CAPTURES_DIR
 
 CPU_FILES = (
-    "topology/core_id", "topology/physical_package_id",
-    "cpufreq/cpuinfo_max_freq", "cpufreq/base_frequency",
-)  # fmt: skip
+    "topology/core_id",
+    "topology/physical_package_id",
+    "cpufreq/cpuinfo_max_freq",
+    "cpufreq/base_frequency",
+)
 CACHE_FILES = ("level", "type", "size", "shared_cpu_list")
-DRM_FILES = ("vendor", "device", "mem_info_vram_total", "mem_info_vram_used",
-             "mem_info_gtt_total", "product_name")  # fmt: skip
+DRM_FILES = (
+    "vendor",
+    "device",
+    "mem_info_vram_total",
+    "mem_info_vram_used",
+    "mem_info_gtt_total",
+    "product_name",
+)
 _PRIVATE_LINES = re.compile(r"^(Serial|Hardware serial)\s*:.*$\n?", re.MULTILINE)
 
 
@@ -36,8 +44,13 @@ def capture_live(dest: Path) -> list[Path]:
 
 
 def _source_files() -> list[str]:
-    files = ["proc/cpuinfo", "proc/meminfo", "sys/devices/system/cpu/online",
-             "sys/devices/cpu_core/cpus", "sys/devices/cpu_atom/cpus"]  # fmt: skip
+    files = [
+        "proc/cpuinfo",
+        "proc/meminfo",
+        "sys/devices/system/cpu/online",
+        "sys/devices/cpu_core/cpus",
+        "sys/devices/cpu_atom/cpus",
+    ]
     online = parse_cpu_list(_read("/sys/devices/system/cpu/online")) or []
     for n in online:
         base = f"sys/devices/system/cpu/cpu{n}"
@@ -71,8 +84,10 @@ def _write_commands(out: Path) -> list[Path]:
     info = platform.uname()
     outputs = {"uname.txt": f"{info.system} {info.release} {info.machine}\n"}
     outputs.update(_openvino_outputs())
-    for name, argv in (("nvidia-smi-q.txt", ["nvidia-smi", "-q"]),
-                       ("sysctl.txt", ["sysctl", "-a"])):  # fmt: skip
+    for name, argv in (
+        ("nvidia-smi-q.txt", ["nvidia-smi", "-q"]),
+        ("sysctl.txt", ["sysctl", "-a"]),
+    ):
         text = _run(argv)
         if text:
             outputs[name] = _strip_identifiers(text)

@@ -8,10 +8,23 @@ with dot-product / I8MM / SVE. Each OS names them differently; we map all of the
 from __future__ import annotations
 
 X86_FEATURES = (
-    "sse4_2", "avx", "avx2", "fma", "f16c",
-    "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni", "avx512_bf16", "avx512_fp16",
-    "avx_vnni", "amx_tile", "amx_int8", "amx_bf16",
-)  # fmt: skip
+    "sse4_2",
+    "avx",
+    "avx2",
+    "fma",
+    "f16c",
+    "avx512f",
+    "avx512bw",
+    "avx512vl",
+    "avx512dq",
+    "avx512_vnni",
+    "avx512_bf16",
+    "avx512_fp16",
+    "avx_vnni",
+    "amx_tile",
+    "amx_int8",
+    "amx_bf16",
+)
 ARM_FEATURES = ("neon", "fp16", "dotprod", "i8mm", "bf16", "sve", "sve2", "sme")
 
 # Linux /proc/cpuinfo "Features" names on arm64 -> canonical.
@@ -35,8 +48,13 @@ _DARWIN_ARM = {
     "hw.optional.arm.FEAT_SME": "sme",
 }
 # py-cpuinfo and Windows name a few x86 flags differently from Linux.
-_ALIASES = {"avx512vnni": "avx512_vnni", "avx512bf16": "avx512_bf16", "avxvnni": "avx_vnni",
-            "sse4.2": "sse4_2", "fma3": "fma"}  # fmt: skip
+_ALIASES = {
+    "avx512vnni": "avx512_vnni",
+    "avx512bf16": "avx512_bf16",
+    "avxvnni": "avx_vnni",
+    "sse4.2": "sse4_2",
+    "fma3": "fma",
+}
 
 
 def is_arm(arch: str | None) -> bool:

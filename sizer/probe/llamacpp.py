@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sizer.probe.records import Hardware, LlamaCppBuild
+from sizer.hardware.record import Hardware, LlamaCppBuild
 from sizer.probe.sysroot import SysRoot
 
 _BACKENDS = ("cuda", "metal", "vulkan", "hip", "sycl", "opencl", "musa", "cann", "blas")
@@ -56,8 +56,9 @@ def backends_in(lib_dir: Path) -> list[str]:
 
 def _ask_child(build: LlamaCppBuild, hw: Hardware) -> None:
     try:
-        done = subprocess.run([sys.executable, "-c", _CHILD], capture_output=True, text=True,
-                              timeout=60, check=True)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-c", _CHILD], capture_output=True, text=True, timeout=60, check=True
+        )
         answer = json.loads(done.stdout.strip().splitlines()[-1])
     except (OSError, subprocess.SubprocessError, ValueError, IndexError) as exc:
         build.gpu_offload = any(b not in ("cpu", "blas") for b in build.backends)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sizer.probe.records import Hardware
+from sizer.hardware.record import Hardware
 
 
 def thread_counts(physical_cores: int | None) -> list[int]:
@@ -30,8 +30,9 @@ def plan_for(hw: Hardware):  # -> kernels.KernelPlan (kernels is imported lazily
     )
 
 
-def measure_hardware(hw: Hardware, progress: Callable[[str], None] | None = None,
-                     plan=None) -> None:  # fmt: skip
+def measure_hardware(
+    hw: Hardware, progress: Callable[[str], None] | None = None, plan=None
+) -> None:
     """Append every kernel's results to ``hw.measurements``; a failing kernel is recorded
     as missing and the others still run. ``plan`` (a ``kernels.KernelPlan``) defaults to
     every thread count and OpenVINO device of this machine."""

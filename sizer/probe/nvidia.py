@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sizer.probe.records import Accelerator, Hardware
+from sizer.hardware.record import Accelerator, Hardware
 from sizer.probe.sysroot import SysRoot
 
 CAPTURE_NAME = "nvidia-smi-q.txt"
@@ -105,8 +105,10 @@ def read(root: SysRoot, hw: Hardware) -> None:
     for index, gpu in enumerate(data["gpus"]):
         hw.accelerators.append(_to_accelerator(index, gpu, data))
         if gpu.get("compute_capability") is None:
-            hw.note_missing(f"accelerators.nvidia:{index}.compute_capability",
-                            "not in the nvidia-smi -q capture")  # fmt: skip
+            hw.note_missing(
+                f"accelerators.nvidia:{index}.compute_capability",
+                "not in the nvidia-smi -q capture",
+            )
 
 
 def _load(root: SysRoot, hw: Hardware) -> dict[str, Any] | None:

@@ -10,15 +10,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sizer.probe.records import Accelerator, Hardware, OpenVinoDevice, OpenVinoInfo
+from sizer.hardware.record import Accelerator, Hardware, OpenVinoDevice, OpenVinoInfo
 from sizer.probe.sysroot import SysRoot
 
 CAPTURE_NAME = "hello_query_device.txt"
 # Device headers as the samples and common scripts print them: "CPU", "GPU.0 :", "Device: NPU".
 _DEVICE_LINE = re.compile(r"^(Device:\s*)?(CPU|GPU(\.\d+)?|NPU|GNA|VPU[\w.]*)\s*:?\s*$")
 _EXTRA_PROPERTIES = (
-    "DEVICE_GOPS", "GPU_EXECUTION_UNITS_COUNT", "NPU_DRIVER_VERSION", "NPU_COMPILER_VERSION",
-)  # fmt: skip
+    "DEVICE_GOPS",
+    "GPU_EXECUTION_UNITS_COUNT",
+    "NPU_DRIVER_VERSION",
+    "NPU_COMPILER_VERSION",
+)
 _PROPERTY_LINE = re.compile(r"^(?:(?:Imm|M)utable:\s*)?([A-Z][A-Z0-9_]*)\s*:\s?(.*)$")
 
 

@@ -10,17 +10,50 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import Any
 
-CPU_FIELDS = ("brand", "vendor", "arch", "sockets", "physical_cores", "logical_cpus", "hybrid",
-              "base_freq_mhz", "max_freq_mhz", "cache_bytes", "isa")  # fmt: skip
+CPU_FIELDS = (
+    "brand",
+    "vendor",
+    "arch",
+    "sockets",
+    "physical_cores",
+    "logical_cpus",
+    "hybrid",
+    "base_freq_mhz",
+    "max_freq_mhz",
+    "cache_bytes",
+    "isa",
+)
 CORE_GROUP_FIELDS = ("kind", "physical_cores", "logical_cpus", "max_freq_mhz")
-MEMORY_FIELDS = ("total_bytes", "unified_with_gpu", "type", "channels", "speed_mts",
-                 "theoretical_bandwidth_bytes_s")  # fmt: skip
-ACCELERATOR_FIELDS = ("kind", "vendor", "name", "integrated", "memory_total_bytes",
-                      "memory_shared_with_ram", "compute_capability")  # fmt: skip
+MEMORY_FIELDS = (
+    "total_bytes",
+    "unified_with_gpu",
+    "type",
+    "channels",
+    "speed_mts",
+    "theoretical_bandwidth_bytes_s",
+)
+ACCELERATOR_FIELDS = (
+    "kind",
+    "vendor",
+    "name",
+    "integrated",
+    "memory_total_bytes",
+    "memory_shared_with_ram",
+    "compute_capability",
+)
 MEASUREMENT_FIELDS = ("kernel", "device", "threads", "unit", "stats")
 STATS_FIELDS = ("median", "min", "max", "n", "samples")
-MODEL_FIELDS = ("catalog_id", "header_sha256", "size_bytes", "shape_only", "architecture",
-                "file_type", "n_params", "speed_shape", "description")  # fmt: skip
+MODEL_FIELDS = (
+    "catalog_id",
+    "header_sha256",
+    "size_bytes",
+    "shape_only",
+    "architecture",
+    "file_type",
+    "n_params",
+    "speed_shape",
+    "description",
+)
 
 
 def pick(source: dict[str, Any] | None, names: tuple[str, ...]) -> dict[str, Any]:

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sizer.hardware.identity import hardware_key
 from sizer.paths import sizer_home
-from sizer.profiles.format import hardware_key, machine_label
+from sizer.profiles.format import machine_label
 from sizer.profiles.validate import Checked, check_file
 
 
@@ -60,8 +61,15 @@ def task_records(corpus: Corpus) -> list[dict[str, Any]]:
     out = []
     for _, profile in corpus.profiles:
         for task in profile["task_scores"]:
-            out.append({**task, "format": "sizer.run", "kind": "tasks", "status": "ok",
-                        "profile": profile["title"]})  # fmt: skip
+            out.append(
+                {
+                    **task,
+                    "format": "sizer.run",
+                    "kind": "tasks",
+                    "status": "ok",
+                    "profile": profile["title"],
+                }
+            )
     return out
 
 
@@ -73,8 +81,9 @@ class MeasuredPeak:
     backend: str
 
 
-def measured_peaks(corpus: Corpus, header_sha: str | None, catalog_id: str | None,
-                   file_type: str | None) -> list[MeasuredPeak]:  # fmt: skip
+def measured_peaks(
+    corpus: Corpus, header_sha: str | None, catalog_id: str | None, file_type: str | None
+) -> list[MeasuredPeak]:
     """Peak memory the corpus measured for this file (same header hash) or this catalog
     model at this quantisation, largest context first."""
     found = []
@@ -88,9 +97,15 @@ def measured_peaks(corpus: Corpus, header_sha: str | None, catalog_id: str | Non
             ) == (catalog_id, file_type)
             if peak and (same_file or same_model):
                 config = run["config"]
-                n_ctx = config.get("n_ctx") or (config.get("depth", 0)
-                                                + config.get("prompt_tokens", 0)
-                                                + config.get("gen_tokens", 0)) or None  # fmt: skip
+                n_ctx = (
+                    config.get("n_ctx")
+                    or (
+                        config.get("depth", 0)
+                        + config.get("prompt_tokens", 0)
+                        + config.get("gen_tokens", 0)
+                    )
+                    or None
+                )
                 backend = f"{run['backend']['name']} {run['backend'].get('device') or 'CPU'}"
                 found.append(MeasuredPeak(machine_label(profile), peak, n_ctx, backend))
     return sorted(found, key=lambda p: (-(p.n_ctx or 0), p.machine))

@@ -16,8 +16,15 @@ from sizer.profiles.format import FORMAT, FORMAT_VERSION, sealed
 
 RUN_CONFIG_FIELDS = ("threads", "depth", "n_ctx")
 MEASUREMENT_FIELDS = ("prompt_tokens", "gen_tokens", "kv_type", "flash_attn", "n_batch")
-TASK_FIELDS = ("suite", "scores", "latency", "failures", "peak_rss_bytes", "load_s",
-               "prompt_format")  # fmt: skip
+TASK_FIELDS = (
+    "suite",
+    "scores",
+    "latency",
+    "failures",
+    "peak_rss_bytes",
+    "load_s",
+    "prompt_format",
+)
 
 
 def load_records(paths: Iterable[Path]) -> list[dict[str, Any]]:
@@ -42,10 +49,9 @@ def load_records(paths: Iterable[Path]) -> list[dict[str, Any]]:
 def export(records: list[dict[str, Any]], title: str | None = None) -> dict[str, Any]:
     """The profile of the machine these records were measured on (only finished runs)."""
     from sizer.bench.results import is_local
-    from sizer.calibration_cache import fingerprint
+    from sizer.speed.cache import machine_key
 
-    finished = [r for r in records
-                if r.get("status") == "ok" and r.get("hardware") and is_local(r)]  # fmt: skip
+    finished = [r for r in records if r.get("status") == "ok" and r.get("hardware") and is_local(r)]
     if not finished:
         if records and not any(is_local(r) for r in records):
             raise InputError(
@@ -53,7 +59,7 @@ def export(records: list[dict[str, Any]], title: str | None = None) -> dict[str,
                 "the server and are not part of a machine profile"
             )
         raise InputError("no finished runs in these results; run 'sizer bench' first")
-    machines = {fingerprint(r["hardware"]) for r in finished}
+    machines = {machine_key(r["hardware"]) for r in finished}
     if len(machines) > 1:
         raise InputError(
             f"these results come from {len(machines)} different machines; "
@@ -112,13 +118,13 @@ def _model_facts(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def _facts_of(record: dict[str, Any]) -> dict[str, Any]:
-    from sizer import calibrate
+    from sizer.speed import observe
 
     out: dict[str, Any] = {}
     path = (record.get("model") or {}).get("path")
     if path and Path(path).exists():
+        from sizer.models.identify import identify
         from sizer.models.resolve import resolve
-        from sizer.recommend import identify
 
         try:
             resolved = resolve(path)
@@ -128,7 +134,7 @@ def _facts_of(record: dict[str, Any]) -> dict[str, Any]:
         if entry is not None:
             out["catalog_id"] = entry.id
     probe = {"config": {"model_path": path, "header_sha256": record["model"]["header_sha256"]}}
-    shape = calibrate.shape_of_run(probe) if path else None
+    shape = observe.shape_of_run(probe) if path else None
     if shape is not None:
         out["speed_shape"] = asdict(shape)
     return out

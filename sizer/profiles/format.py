@@ -16,6 +16,8 @@ import hashlib
 import json
 from typing import Any
 
+from sizer.hardware.identity import machine_label as hardware_label
+
 FORMAT = "sizer.profile"
 FORMAT_VERSION = 1
 MAX_PROFILE_BYTES = 5_000_000  # a profile is summaries and raw samples, not logs
@@ -43,31 +45,7 @@ def dumps(profile: dict[str, Any]) -> str:
 
 def machine_label(profile: dict[str, Any]) -> str:
     """A short human name for the profile's machine: CPU, cores, RAM, GPU."""
-    hw = profile.get("hardware") or {}
-    cpu = hw.get("cpu") or {}
-    parts = [str(cpu.get("brand") or "unknown CPU")]
-    if cpu.get("physical_cores"):
-        parts.append(f"{cpu['physical_cores']}C")
-    total = (hw.get("memory") or {}).get("total_bytes")
-    if total:
-        parts.append(f"{total / (1 << 30):.0f} GiB")
-    gpus = [a.get("name") for a in hw.get("accelerators") or [] if a.get("kind") == "gpu"]
-    return " ".join(parts) + (f" + {gpus[0]}" if gpus else "")
-
-
-def hardware_key(hw: dict[str, Any]) -> str:
-    """Same hardware for learning: the CPU model and its core count, and the first GPU. RAM
-    size and software versions are left out on purpose: a llama-bench import rarely states
-    them, and neither changes speed much once the model fits."""
-    cpu = hw.get("cpu") or {}
-    brand = " ".join(
-        str(cpu.get("brand") or "").lower().replace("(r)", "").replace("(tm)", "").split()
-    )
-    gpus = sorted(
-        str(a.get("name")) for a in hw.get("accelerators") or [] if a.get("kind") == "gpu"
-    )
-    key = [brand, cpu.get("physical_cores"), gpus[:1]]
-    return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:12]
+    return hardware_label(profile.get("hardware") or {})
 
 
 def model_name(model: dict[str, Any]) -> str:

@@ -62,8 +62,10 @@ def detect(text: str) -> str:
         return "md"
     if stripped.startswith(("build_commit", '"build_commit"')) or "avg_ts" in stripped[:2000]:
         return "csv"
-    raise FormatProblem("line 1: not llama-bench output in any known format "
-                        f"({', '.join(FORMATS)}); name it with --format")  # fmt: skip
+    raise FormatProblem(
+        "line 1: not llama-bench output in any known format "
+        f"({', '.join(FORMATS)}); name it with --format"
+    )
 
 
 def parse(text: str, fmt: str | None = None) -> tuple[str, list[BenchRow]]:
@@ -136,8 +138,10 @@ def _from_fields(item: Any, where: str) -> BenchRow:
         raise FormatProblem(f"{where}: expected an object of llama-bench fields")
     for needed in ("model_type", "n_prompt", "n_gen", "avg_ts"):
         if item.get(needed) in (None, ""):
-            raise FormatProblem(f"{where}: no {needed!r} column; this llama-bench output lacks "
-                                "what a profile needs (model, test, speed)")  # fmt: skip
+            raise FormatProblem(
+                f"{where}: no {needed!r} column; this llama-bench output lacks "
+                "what a profile needs (model, test, speed)"
+            )
     try:
         return BenchRow(
             model_type=str(item["model_type"]),
@@ -216,8 +220,10 @@ def _markdown(text: str) -> list[BenchRow]:
     for number, line in table[2:]:
         cells = _cells(line)
         if len(cells) != len(header):
-            raise FormatProblem(f"line {number}: {len(cells)} cells, the header has {len(header)}"
-                                " (a row cut short?)")  # fmt: skip
+            raise FormatProblem(
+                f"line {number}: {len(cells)} cells, the header has {len(header)}"
+                " (a row cut short?)"
+            )
         rows.append(_markdown_row(dict(zip(header, cells, strict=True)), number, build))
     return rows
 
@@ -229,8 +235,10 @@ def _cells(line: str) -> list[str]:
 def _markdown_row(cells: dict[str, str], number: int, build: str | None) -> BenchRow:
     test = TEST.match(cells["test"].replace(" ", "").replace("@d", "@ d"))
     if not test:
-        raise FormatProblem(f"line {number}: test {cells['test']!r} is not pp<N>, tg<N>, "
-                            "pp<N>+tg<M> or with @ d<depth>")  # fmt: skip
+        raise FormatProblem(
+            f"line {number}: test {cells['test']!r} is not pp<N>, tg<N>, "
+            "pp<N>+tg<M> or with @ d<depth>"
+        )
     kind, count, extra_gen, depth = test.groups()
     speed = SPEED.match(cells["t/s"])
     if not speed:

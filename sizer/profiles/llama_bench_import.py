@@ -43,8 +43,19 @@ FILE_TYPES = {
 }
 # Typical layer counts of dense decoder models by size (Llama/Qwen/Mistral families)
 LAYERS_BY_PARAMS = ((1.6e9, 22), (4e9, 28), (10e9, 32), (20e9, 40), (40e9, 64), (math.inf, 80))
-ARM_WORDS = ("apple", "snapdragon", "qualcomm", "cix", "neoverse", "cortex", "graviton",
-             "ampere", "rockchip", "raspberry", "arm")  # fmt: skip
+ARM_WORDS = (
+    "apple",
+    "snapdragon",
+    "qualcomm",
+    "cix",
+    "neoverse",
+    "cortex",
+    "graviton",
+    "ampere",
+    "rockchip",
+    "raspberry",
+    "arm",
+)
 
 
 @dataclass
@@ -69,8 +80,9 @@ class Source:
     notes: str | None = None
 
 
-def import_text(text: str, machine: Machine, source: Source, fmt: str | None = None,
-                title: str | None = None) -> dict[str, Any]:  # fmt: skip
+def import_text(
+    text: str, machine: Machine, source: Source, fmt: str | None = None, title: str | None = None
+) -> dict[str, Any]:
     try:
         fmt, rows = parse(text, fmt)
     except FormatProblem as exc:
@@ -86,10 +98,24 @@ def import_text(text: str, machine: Machine, source: Source, fmt: str | None = N
         }
     )
     builds = sorted({r.build for r in rows if r.build})
-    provenance = {"kind": "imported", "tool": "llama-bench", "source": source.url,
-                  "imported_format": fmt, "tool_version": __version__}  # fmt: skip
-    provenance.update({k: v for k, v in (("source_title", source.title),
-                       ("published", source.published), ("notes", source.notes)) if v})  # fmt: skip
+    provenance = {
+        "kind": "imported",
+        "tool": "llama-bench",
+        "source": source.url,
+        "imported_format": fmt,
+        "tool_version": __version__,
+    }
+    provenance.update(
+        {
+            k: v
+            for k, v in (
+                ("source_title", source.title),
+                ("published", source.published),
+                ("notes", source.notes),
+            )
+            if v
+        }
+    )
     profile = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -124,9 +150,16 @@ def hardware(machine: Machine) -> dict[str, Any]:
     if machine.bandwidth_bytes_s:
         memory["theoretical_bandwidth_bytes_s"] = machine.bandwidth_bytes_s
     accelerators = [{"kind": "gpu", "name": machine.gpu}] if machine.gpu else []
-    description = "; ".join(filter(None, [machine.memory and f"memory: {machine.memory}",
-                                          machine.os and f"OS: {machine.os}",
-                                          isa_source]))  # fmt: skip
+    description = "; ".join(
+        filter(
+            None,
+            [
+                machine.memory and f"memory: {machine.memory}",
+                machine.os and f"OS: {machine.os}",
+                isa_source,
+            ],
+        )
+    )
     os_name = machine.os.split()[0][:50] if machine.os else None  # the rest is in the description
     return {
         "cpu": cpu,
@@ -142,8 +175,8 @@ def _isa(cpu_name: str, arch: str) -> tuple[dict[str, bool], str]:
     database knows the CPU (laptop and desktop parts), else what the CPU line implies —
     every x86 line llama.cpp results are posted for (Core i 4th gen on, Core Ultra, Ryzen,
     EPYC, Xeon) has AVX2 and FMA; AVX-512 only the lines in ``has_avx512``."""
-    from sizer.fleet.hwdb import load, match
-    from sizer.fleet.machines import isa_flags
+    from sizer.hardware.db import load, match
+    from sizer.hardware.db_machine import isa_flags
 
     entry = match(cpu_name, load("cpus")).entry
     if entry is not None and entry.data.get("isa"):
@@ -194,8 +227,12 @@ def run(row: BenchRow) -> dict[str, Any]:
         config["prompt_tokens"] = row.n_prompt
     if row.n_gen:
         config["gen_tokens"] = row.n_gen
-    for name, value in (("kv_type", row.type_k), ("flash_attn", row.flash_attn),
-                        ("n_batch", row.n_batch), ("n_gpu_layers", row.n_gpu_layers)):  # fmt: skip
+    for name, value in (
+        ("kv_type", row.type_k),
+        ("flash_attn", row.flash_attn),
+        ("n_batch", row.n_batch),
+        ("n_gpu_layers", row.n_gpu_layers),
+    ):
         if value is not None:
             config[name] = value
     metric = "prefill_tok_s" if row.n_prompt and not row.n_gen else "decode_tok_s"
@@ -222,8 +259,10 @@ def _device(row: BenchRow) -> str:
 
 def _stats(row: BenchRow) -> dict[str, Any]:
     samples = row.samples_ts
-    stats: dict[str, Any] = {"median": statistics.median(samples) if samples else row.avg_ts,
-                             "mean": row.avg_ts}  # fmt: skip
+    stats: dict[str, Any] = {
+        "median": statistics.median(samples) if samples else row.avg_ts,
+        "mean": row.avg_ts,
+    }
     if row.stddev_ts is not None:
         stats["stdev"] = row.stddev_ts
         stats["cv"] = row.stddev_ts / row.avg_ts if row.avg_ts else 0.0
@@ -236,9 +275,12 @@ def model_of(row: BenchRow) -> dict[str, Any]:
     words = row.model_type.split()
     architecture = words[0] if words else "unknown"
     file_type = _file_type(" ".join(words[2:]))
-    raw: dict[str, Any] = {"file_name": row.model_filename or row.model_type,
-                           "architecture": architecture, "file_type": file_type,
-                           "description": f"llama-bench: {row.model_type}"}  # fmt: skip
+    raw: dict[str, Any] = {
+        "file_name": row.model_filename or row.model_type,
+        "architecture": architecture,
+        "file_type": file_type,
+        "description": f"llama-bench: {row.model_type}",
+    }
     if row.size_bytes:
         raw["size_bytes"] = row.size_bytes
     if row.n_params:
@@ -308,8 +350,9 @@ def from_manifest(data: dict[str, Any], machine: Machine, source: Source | None)
         os=data.get("os"),
         bandwidth_bytes_s=gbs * 1e9 if isinstance(gbs, int | float) else None,
     )
-    merged = Machine(**{k: v if v is not None else getattr(known, k)
-                        for k, v in machine.__dict__.items()})  # fmt: skip
+    merged = Machine(
+        **{k: v if v is not None else getattr(known, k) for k, v in machine.__dict__.items()}
+    )
     notes = "; ".join(
         filter(
             None,
@@ -321,6 +364,10 @@ def from_manifest(data: dict[str, Any], machine: Machine, source: Source | None)
             ],
         )
     )
-    src = source or Source(url=str(data["source_url"]), title=data.get("source_title"),
-                           published=data.get("published"), notes=notes or None)  # fmt: skip
+    src = source or Source(
+        url=str(data["source_url"]),
+        title=data.get("source_title"),
+        published=data.get("published"),
+        notes=notes or None,
+    )
     return str(data["raw"]), data.get("format"), merged, src

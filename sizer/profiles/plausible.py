@@ -43,18 +43,28 @@ def run_problems(run: dict[str, Any], hw: dict[str, Any]) -> list[tuple[str, str
         needed = decode * streamed
         ceiling, why = bandwidth_ceiling(hw, gpu)
         if needed > ceiling:
-            found.append(("metrics.decode_tok_s", f"{decode:.1f} tok/s x {streamed / 1e9:.2f} GB "
-                          f"per token = {needed / 1e9:.0f} GB/s, more than {why} allows "
-                          f"({ceiling / 1e9:.0f} GB/s)"))  # fmt: skip
+            found.append(
+                (
+                    "metrics.decode_tok_s",
+                    f"{decode:.1f} tok/s x {streamed / 1e9:.2f} GB "
+                    f"per token = {needed / 1e9:.0f} GB/s, more than {why} allows "
+                    f"({ceiling / 1e9:.0f} GB/s)",
+                )
+            )
     prefill = (metrics.get("prefill_tok_s") or {}).get("median")
     params = (model.get("speed_shape") or {}).get("matmul_params") or model.get("n_params")
     if prefill and params:
         flops = 2 * prefill * params
         ceiling = GPU_FLOPS_CEILING if gpu else CPU_FLOPS_CEILING
         if flops > ceiling:
-            found.append(("metrics.prefill_tok_s", f"{prefill:.0f} tok/s needs "
-                          f"{flops / 1e12:.0f} TFLOP/s, more than any {'GPU' if gpu else 'CPU'} "
-                          f"has ({ceiling / 1e12:.0f})"))  # fmt: skip
+            found.append(
+                (
+                    "metrics.prefill_tok_s",
+                    f"{prefill:.0f} tok/s needs "
+                    f"{flops / 1e12:.0f} TFLOP/s, more than any {'GPU' if gpu else 'CPU'} "
+                    f"has ({ceiling / 1e12:.0f})",
+                )
+            )
     for name in ("decode_tok_s", "prefill_tok_s", "ttft_s"):
         stats = metrics.get(name) or {}
         low, mid, high = stats.get("min"), stats.get("median"), stats.get("max")

@@ -8,13 +8,12 @@ prior), ``devices`` (CPU, GPUs, NPU) and ``rank`` (the pure ranking).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from sizer.errors import InputError, SizerError
-from sizer.models.catalog import CatalogEntry, load_catalog
+from sizer.models.identify import identify
 from sizer.models.resolve import ResolvedModel, resolve
 from sizer.recommend.candidates import (
     ModelOption,
@@ -28,36 +27,7 @@ from sizer.recommend.devices import places
 from sizer.recommend.quality import task_scores
 from sizer.recommend.rank import Candidate, Ranking, rank
 from sizer.recommend.workload import Workload
-from sizer.speed import SpeedParams, predict, speed_shape
-
-
-def identify(resolved: ResolvedModel) -> CatalogEntry | None:
-    """The catalog model a GGUF file is, by shape, and by name where shapes are shared
-    (Qwen2.5 1.5B and Qwen2.5-Coder 1.5B have the same shape)."""
-    spec = resolved.spec
-    if spec is None:
-        return None
-    same_shape = [
-        e
-        for e in load_catalog().values()
-        if (e.shape.arch, e.shape.n_layers, e.shape.n_embd, e.shape.n_head, e.shape.vocab)
-        == (spec.architecture, spec.n_layers, spec.n_embd, spec.n_head, spec.vocab_size)
-    ]
-    words = set(re.findall(r"[a-z0-9]+", f"{spec.name or ''} {resolved.label}".lower()))
-    # The catalog lists instruction-tuned models; a base model of the same shape (such as
-    # the Gemma 3 270M file the tests use) answers differently and is not that entry.
-    tuned = bool(words & _TUNED_WORDS)
-    same_shape = [e for e in same_shape if tuned or not _is_tuned(e)]
-    if len(same_shape) <= 1:
-        return same_shape[0] if same_shape else None
-    return max(same_shape, key=lambda e: len(words & set(re.findall(r"[a-z0-9]+", e.id))))
-
-
-_TUNED_WORDS = {"instruct", "it", "chat"}
-
-
-def _is_tuned(entry: CatalogEntry) -> bool:
-    return bool(set(re.findall(r"[a-z0-9]+", entry.name.lower())) & _TUNED_WORDS)
+from sizer.speed.model import SpeedParams, predict, speed_shape
 
 
 def local_option(
@@ -92,7 +62,7 @@ def local_option(
 
 
 def _header_sha(resolved: ResolvedModel) -> str:
-    from sizer.bench.plan import model_identity
+    from sizer.models.resolve import model_identity
 
     return model_identity(resolved)["header_sha256"]
 
@@ -103,7 +73,7 @@ def measured_factors(
     """Measured / predicted decode and prefill speed over this file's runs here: the
     prediction for the workload is scaled by these, so a measured model reports what was
     measured, carried to the workload's depth and prompt length by the model."""
-    from sizer.calibrate import run_observation
+    from sizer.speed.observe import run_observation
 
     shape = speed_shape(resolved.memory)
     ratios = []
@@ -213,12 +183,13 @@ def recommend(
     catalog: list[ModelOption] | None = None,
 ) -> Ranking:
     """Rank every catalog model at the common quants and every local file, on every place."""
-    from sizer.calibrate import fingerprint, usable_run
+    from sizer.speed.cache import machine_key
+    from sizer.speed.observe import usable_run
 
     w = w.resolved()
     # The same runs the calibration trusts: this machine's, steady, at these threads — a
     # run measured on another machine says nothing about the one ranked here.
-    machine = fingerprint(hw)
+    machine = machine_key(hw)
     runs = [r for r in records if usable_run(r, machine, cpu_params.threads)]
     local_opts = [local_option(r, runs, cpu_params) for r in local]
     on_disk = {(o.model_id, o.quant) for o in local_opts}

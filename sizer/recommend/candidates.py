@@ -25,7 +25,7 @@ from sizer.recommend.quality import (
 )
 from sizer.recommend.rank import Candidate
 from sizer.recommend.workload import Workload
-from sizer.speed import (
+from sizer.speed.model import (
     SpeedParams,
     SpeedPrediction,
     SpeedShape,

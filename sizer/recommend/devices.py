@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sizer.calibrate import KERNEL_EFFICIENCY
-from sizer.speed import SpeedParams
+from sizer.speed.model import SpeedParams
+from sizer.speed.prior import KERNEL_EFFICIENCY
 
 # name fragment -> (memory bandwidth GB/s, dense FP16 TFLOPS), vendor spec sheets. Longest
 # fragment wins ("RTX 4080 SUPER" before "RTX 4080").

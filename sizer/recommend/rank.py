@@ -22,7 +22,7 @@ from typing import Any
 
 from sizer.recommend.quality import Quality
 from sizer.recommend.workload import Workload
-from sizer.speed import SpeedPrediction
+from sizer.speed.model import SpeedPrediction
 from sizer.units import gib
 
 

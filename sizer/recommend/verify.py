@@ -18,7 +18,7 @@ from sizer.models.resolve import resolve
 from sizer.paths import sizer_home
 from sizer.recommend.rank import Candidate
 from sizer.recommend.workload import Workload
-from sizer.speed import SpeedParams, SpeedShape, speed_shape, workload_speed
+from sizer.speed.model import SpeedParams, SpeedShape, speed_shape, workload_speed
 
 VERIFY_PROMPT_MAX = 512
 VERIFY_GEN = 32
@@ -46,8 +46,8 @@ def verify_top(
     out: Path,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
+    from sizer.backends.config import Measurement
     from sizer.bench import BenchRequest, run_bench
-    from sizer.bench.config import Measurement
 
     say = progress or (lambda message: None)
     path, shape_only = model_file(c, say)

@@ -82,8 +82,13 @@ def quality_vs_speed(sources: list[Source]) -> Figure | None:
         mine = [p for p in points if p[0] == task]
         for _, label, speed, quality in mine:
             ax.scatter(speed, quality, s=28)
-            ax.annotate(_label(label, 40), (speed, quality), fontsize=7, xytext=(3, 3),
-                        textcoords="offset points")  # fmt: skip
+            ax.annotate(
+                _label(label, 40),
+                (speed, quality),
+                fontsize=7,
+                xytext=(3, 3),
+                textcoords="offset points",
+            )
         ax.set_ylim(0, 1.05)  # every task metric is a fraction: the same scale for all
         if mine:
             _log_scale(ax, "x")
@@ -125,8 +130,7 @@ def _quality_points(sources: list[Source]) -> list[tuple[str, str, float, float]
 
 def pareto(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """Points no other point beats on both speed and quality, by speed."""
-    front = [p for p in points if not any(o[0] >= p[0] and o[1] >= p[1] and o != p
-                                          for o in points)]  # fmt: skip
+    front = [p for p in points if not any(o[0] >= p[0] and o[1] >= p[1] and o != p for o in points)]
     return sorted(set(front))
 
 
@@ -154,8 +158,9 @@ def latency_percentiles(sources: list[Source]) -> Figure | None:
     for offset, key, name in ((-0.2, "median", "p50"), (0.2, "p95", "p95")):
         left.barh([y + offset for y in ys], [r[1].get(key) or 0 for r in rows], 0.4, label=name)
     for offset, key in ((-0.27, "p50"), (0.0, "p95"), (0.27, "p99")):
-        right.barh([y + offset for y in ys], [(r[2].get(key) or 0) * 1000 for r in rows], 0.27,
-                   label=key)  # fmt: skip
+        right.barh(
+            [y + offset for y in ys], [(r[2].get(key) or 0) * 1000 for r in rows], 0.27, label=key
+        )
     left.set_yticks(list(ys), [_label(r[0]) for r in rows], fontsize=7)
     right.set_yticks(list(ys), [""] * len(rows))
     left.set_xlabel("time to first token, s (pN: an N-token prompt)")
@@ -164,8 +169,9 @@ def latency_percentiles(sources: list[Source]) -> Figure | None:
         ax.legend(fontsize=7)
         ax.grid(axis="x", alpha=0.3)
         ax.invert_yaxis()
-    fig.suptitle(f"TTFT and inter-token latency percentiles (depth 0) — {_machines(used)}",
-                 fontsize=11)  # fmt: skip
+    fig.suptitle(
+        f"TTFT and inter-token latency percentiles (depth 0) — {_machines(used)}", fontsize=11
+    )
     fig.tight_layout()
     return fig
 
@@ -203,9 +209,11 @@ def memory_vs_available(sources: list[Source]) -> Figure | None:
     ax.invert_yaxis()
     ax.legend(fontsize=7)
     ax.grid(axis="x", alpha=0.3)
-    ax.set_title(f"Memory needed (peak RSS, largest run) vs available — "
-                 f"{_machines(s.name for s in measured)}",
-                 fontsize=11)  # fmt: skip
+    ax.set_title(
+        f"Memory needed (peak RSS, largest run) vs available — "
+        f"{_machines(s.name for s in measured)}",
+        fontsize=11,
+    )
     fig.tight_layout()
     return fig
 
@@ -228,8 +236,12 @@ def _lines(sources: list[Source], x_of: Callable[[dict[str, Any]], int], keep, m
                     found[metric].setdefault((source.name, name), {})[x_of(run)] = value
     kept = {m: {k: pts for k, pts in s.items() if len(pts) > 1} for m, s in found.items()}
     machines = {machine for s in kept.values() for machine, _ in s}
-    series = {m: {(f"{n} @ {machine}" if len(machines) > 1 else n): pts
-                  for (machine, n), pts in s.items()} for m, s in kept.items()}  # fmt: skip
+    series = {
+        m: {
+            (f"{n} @ {machine}" if len(machines) > 1 else n): pts for (machine, n), pts in s.items()
+        }
+        for m, s in kept.items()
+    }
     return series, machines
 
 
@@ -240,22 +252,35 @@ def _line_figure(series, xlabel: str, title: str) -> Figure | None:
     names = sorted({n for _, s in panels for n in s})
     colors = {n: plt.get_cmap("tab20")(i % 20) for i, n in enumerate(names)}
     markers = "os^vD<>ph*"
-    fig, axes = plt.subplots(1, len(panels), figsize=(WIDTH_INCHES, 4.5 + 0.22 * len(names)),
-                             squeeze=False)  # fmt: skip
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(WIDTH_INCHES, 4.5 + 0.22 * len(names)), squeeze=False
+    )
     for ax, (metric, lines) in zip(axes[0], panels, strict=True):
         for name, points in sorted(lines.items()):
             xs = sorted(points)
-            ax.plot(xs, [points[x] for x in xs], color=colors[name],
-                    marker=markers[names.index(name) // 20 % len(markers)])  # fmt: skip
+            ax.plot(
+                xs,
+                [points[x] for x in xs],
+                color=colors[name],
+                marker=markers[names.index(name) // 20 % len(markers)],
+            )
         ax.set_xlabel(xlabel)
         ax.set_ylabel(metric.replace("_tok_s", " tok/s"))
         _log_scale(ax, "y")
         ax.grid(alpha=0.3)
         ax.set_xticks(sorted({x for pts in lines.values() for x in pts}))
-    handles = [plt.Line2D([], [], color=colors[n], marker=markers[i // 20 % len(markers)])
-               for i, n in enumerate(names)]  # fmt: skip
-    fig.legend(handles, [_label(n, 70) for n in names], loc="lower center", fontsize=7,
-               ncol=2, frameon=False)  # fmt: skip
+    handles = [
+        plt.Line2D([], [], color=colors[n], marker=markers[i // 20 % len(markers)])
+        for i, n in enumerate(names)
+    ]
+    fig.legend(
+        handles,
+        [_label(n, 70) for n in names],
+        loc="lower center",
+        fontsize=7,
+        ncol=2,
+        frameon=False,
+    )
     fig.suptitle(title, fontsize=11)
     legend_inches = 0.3 + 0.16 * -(-len(names) // 2)
     fig.tight_layout(rect=(0, legend_inches / fig.get_figheight(), 1, 1))
@@ -266,11 +291,13 @@ def decode_vs_depth(sources: list[Source]) -> Figure | None:
     top = {id(s): _max_threads(s) for s in sources}
 
     def keep(run):
-        return any(run["config"]["threads"] == top[id(s)] and run in s.profile["runs"]
-                   for s in sources)  # fmt: skip
+        return any(
+            run["config"]["threads"] == top[id(s)] and run in s.profile["runs"] for s in sources
+        )
 
-    series, used = _lines(sources, lambda r: r["config"].get("depth", 0), keep,
-                          ("decode_tok_s", "prefill_tok_s"))  # fmt: skip
+    series, used = _lines(
+        sources, lambda r: r["config"].get("depth", 0), keep, ("decode_tok_s", "prefill_tok_s")
+    )
     return _line_figure(
         series,
         "KV cache depth, tokens",
@@ -311,13 +338,19 @@ def backends(sources: list[Source]) -> Figure | None:
     fig, axes = _figure(len(pairs) * 2, 2)
     ys = list(range(len(pairs)))
     for ax, metric in zip(axes, ("prefill_tok_s", "decode_tok_s"), strict=True):
-        ax.barh([y - 0.2 for y in ys], [median(p[1], metric) or 0 for p in pairs], 0.4,
-                label="llama.cpp")  # fmt: skip
-        ax.barh([y + 0.2 for y in ys], [median(p[2], metric) or 0 for p in pairs], 0.4,
-                label="OpenVINO")  # fmt: skip
+        ax.barh(
+            [y - 0.2 for y in ys],
+            [median(p[1], metric) or 0 for p in pairs],
+            0.4,
+            label="llama.cpp",
+        )
+        ax.barh(
+            [y + 0.2 for y in ys], [median(p[2], metric) or 0 for p in pairs], 0.4, label="OpenVINO"
+        )
         ax.set_xlabel(metric.replace("_tok_s", " tok/s"))
-        ax.set_yticks(ys, [_label(p[0]) for p in pairs] if ax is axes[0] else [""] * len(pairs),
-                      fontsize=7)  # fmt: skip
+        ax.set_yticks(
+            ys, [_label(p[0]) for p in pairs] if ax is axes[0] else [""] * len(pairs), fontsize=7
+        )
         ax.invert_yaxis()
         ax.grid(axis="x", alpha=0.3)
         ax.legend(fontsize=7)
@@ -339,12 +372,14 @@ def across_machines(sources: list[Source]) -> Figure | None:
                 if value:
                     cell = table.setdefault(name, {}).setdefault(metric, {})
                     cell[source.name] = max(cell.get(source.name, 0.0), value)
-    shared = {m: t for m, t in table.items()
-              if len({k for per in t.values() for k in per}) > 1}  # fmt: skip
+    shared = {m: t for m, t in table.items() if len({k for per in t.values() for k in per}) > 1}
     if not shared:
         return None
-    rows = [(f"{model} — {machine}", model, machine) for model, t in sorted(shared.items())
-            for machine in sorted({k for per in t.values() for k in per})]  # fmt: skip
+    rows = [
+        (f"{model} — {machine}", model, machine)
+        for model, t in sorted(shared.items())
+        for machine in sorted({k for per in t.values() for k in per})
+    ]
     fig, axes = _figure(len(rows), 2)
     ys = list(range(len(rows)))
     models = sorted(shared)
@@ -354,8 +389,9 @@ def across_machines(sources: list[Source]) -> Figure | None:
         ax.barh(ys, values, color=[colors[m] for _, m, _ in rows])
         ax.set_xlabel(metric.replace("_tok_s", " tok/s") + " (best thread count, depth 0)")
         _log_scale(ax, "x")
-        ax.set_yticks(ys, [_label(r[0]) for r in rows] if ax is axes[0] else [""] * len(rows),
-                      fontsize=7)  # fmt: skip
+        ax.set_yticks(
+            ys, [_label(r[0]) for r in rows] if ax is axes[0] else [""] * len(rows), fontsize=7
+        )
         ax.invert_yaxis()
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle("The same model across machines", fontsize=11)

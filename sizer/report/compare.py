@@ -16,8 +16,11 @@ from typing import Any
 from sizer.profiles.format import model_name
 from sizer.report.data import Source, backend_name
 
-METRICS = (("prefill_tok_s", "prefill tok/s"), ("decode_tok_s", "decode tok/s"),
-           ("ttft_s", "TTFT s"))  # fmt: skip
+METRICS = (
+    ("prefill_tok_s", "prefill tok/s"),
+    ("decode_tok_s", "decode tok/s"),
+    ("ttft_s", "TTFT s"),
+)
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,13 @@ class Row:
 
 def run_key(run: dict[str, Any]) -> tuple:
     config = run["config"]
-    return (model_name(run["model"]).replace(" (shape-only)", ""), backend_name(run),
-            config["threads"], config.get("depth", 0), config.get("prompt_tokens"))  # fmt: skip
+    return (
+        model_name(run["model"]).replace(" (shape-only)", ""),
+        backend_name(run),
+        config["threads"],
+        config.get("depth", 0),
+        config.get("prompt_tokens"),
+    )
 
 
 def compare(a: Source, b: Source) -> tuple[list[Row], list[Row], int, int]:
@@ -49,8 +57,9 @@ def compare(a: Source, b: Source) -> tuple[list[Row], list[Row], int, int]:
         for metric, label in METRICS:
             pair = [_stats(runs[key], metric) for runs in (runs_a, runs_b)]
             if pair[0] and pair[1]:
-                speed.append(Row(what, label, pair[0]["median"], pair[1]["median"],
-                                 _apart(pair[0], pair[1])))  # fmt: skip
+                speed.append(
+                    Row(what, label, pair[0]["median"], pair[1]["median"], _apart(pair[0], pair[1]))
+                )
     tasks = _task_rows(a, b)
     return speed, tasks, len(runs_a.keys() - runs_b.keys()), len(runs_b.keys() - runs_a.keys())
 
@@ -78,8 +87,10 @@ def _apart(a: dict[str, Any], b: dict[str, Any]) -> bool | None:
 
 def _task_rows(a: Source, b: Source) -> list[Row]:
     def keyed(source: Source) -> dict[tuple, dict[str, Any]]:
-        return {(model_name(t["model"]), t["suite"]["id"], t["suite"].get("variant")): t
-                for t in source.profile["task_scores"]}  # fmt: skip
+        return {
+            (model_name(t["model"]), t["suite"]["id"], t["suite"].get("variant")): t
+            for t in source.profile["task_scores"]
+        }
 
     from sizer.recommend.quality import MAIN_METRIC
 

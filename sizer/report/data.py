@@ -7,12 +7,12 @@ profile files are validated and used as they are. Nothing is measured.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sizer.errors import InputError
+from sizer.hardware.identity import identity
 from sizer.profiles.format import machine_label
 
 
@@ -55,16 +55,17 @@ def _profiles_in(file: Path, named: bool) -> list[dict[str, Any]]:
 
 def _from_results(file: Path) -> list[dict[str, Any]]:
     from sizer.bench.results import is_local, load
-    from sizer.calibration_cache import fingerprint
     from sizer.profiles.export import export
+    from sizer.speed.cache import machine_key
 
-    records = [r for r in load(file)
-               if r.get("status") == "ok" and r.get("hardware") and is_local(r)]  # fmt: skip
+    records = [
+        r for r in load(file) if r.get("status") == "ok" and r.get("hardware") and is_local(r)
+    ]
     if not records:
         return []  # endpoint runs only: a server's figures, not a machine profile
     by_machine: dict[str, list[dict[str, Any]]] = {}
     for rec in records:
-        by_machine.setdefault(fingerprint(rec["hardware"]), []).append(rec)
+        by_machine.setdefault(machine_key(rec["hardware"]), []).append(rec)
     return [export(group) for group in by_machine.values()]
 
 
@@ -72,9 +73,7 @@ def _named(profiles: list[dict[str, Any]]) -> list[Source]:
     """Profiles of one machine (several result files) are merged; names are machine labels."""
     merged: dict[str, dict[str, Any]] = {}
     for profile in profiles:
-        key = json.dumps(profile["hardware"].get("cpu"), sort_keys=True) + json.dumps(
-            profile["hardware"].get("accelerators"), sort_keys=True
-        )
+        key = identity(profile["hardware"]).key()
         if key in merged:
             merged[key]["runs"] = merged[key]["runs"] + profile["runs"]
             merged[key]["task_scores"] = merged[key]["task_scores"] + profile["task_scores"]

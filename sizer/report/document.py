@@ -52,8 +52,11 @@ def _metadata(ext: str) -> dict[str, str | None]:
 
 
 def _summary_rows(sources: list[Source]) -> list[str]:
-    lines = ["| machine | model | backend | threads | depth | prefill tok/s | decode tok/s | "
-             "TTFT p50 s | peak GiB |", "|---|---|---|--:|--:|--:|--:|--:|--:|"]  # fmt: skip
+    lines = [
+        "| machine | model | backend | threads | depth | prefill tok/s | decode tok/s | "
+        "TTFT p50 s | peak GiB |",
+        "|---|---|---|--:|--:|--:|--:|--:|--:|",
+    ]
     for source in sources:
         for run in source.profile["runs"]:
             ttft = median(run, "ttft_s")
@@ -75,9 +78,11 @@ def _sources_lines(sources: list[Source]) -> list[str]:
     lines = []
     for source in sources:
         prov = source.profile["provenance"]
-        lines.append(f"- **{source.name}**: {prov['kind']} by {prov['tool']} ({prov['source']}); "
-                     f"{len(source.profile['runs'])} run(s), "
-                     f"{len(source.profile['task_scores'])} task score(s)")  # fmt: skip
+        lines.append(
+            f"- **{source.name}**: {prov['kind']} by {prov['tool']} ({prov['source']}); "
+            f"{len(source.profile['runs'])} run(s), "
+            f"{len(source.profile['task_scores'])} task score(s)"
+        )
     return lines
 
 
@@ -85,8 +90,13 @@ def _markdown(sources: list[Source], drawn, skipped) -> str:
     lines = [f"# sizer report — {dt.date.today().isoformat()}", "", "## Machines", ""]
     lines += _sources_lines(sources)
     for name, title in drawn:
-        lines += ["", f"## {title}", "", f"![{title}](charts/{name}.png)",
-                  f"([SVG](charts/{name}.svg))"]  # fmt: skip
+        lines += [
+            "",
+            f"## {title}",
+            "",
+            f"![{title}](charts/{name}.png)",
+            f"([SVG](charts/{name}.svg))",
+        ]
     if skipped:
         lines += ["", "## Not drawn (nothing measured for them)", ""]
         lines += [f"- {title}" for title in skipped]
@@ -107,11 +117,15 @@ def _html(sources: list[Source], drawn, skipped, charts_dir: Path) -> str:
         body += [f"<li>{html.escape(t)}</li>" for t in skipped]
         body.append("</ul>")
     body += ["<h2>All runs (medians)</h2>", _html_table(_summary_rows(sources))]
-    style = ("body{font-family:sans-serif;max-width:1100px;margin:auto}figure svg{width:100%;"
-             "height:auto}table{border-collapse:collapse;font-size:12px}td,th{border:1px solid "
-             "#ccc;padding:2px 6px}")  # fmt: skip
-    return ("<!doctype html><html><head><meta charset='utf-8'><title>sizer report</title>"
-            f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n")  # fmt: skip
+    style = (
+        "body{font-family:sans-serif;max-width:1100px;margin:auto}figure svg{width:100%;"
+        "height:auto}table{border-collapse:collapse;font-size:12px}td,th{border:1px solid "
+        "#ccc;padding:2px 6px}"
+    )
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>sizer report</title>"
+        f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n"
+    )
 
 
 def _html_table(lines: list[str]) -> str:
@@ -119,6 +133,7 @@ def _html_table(lines: list[str]) -> str:
         return [html.escape(c.strip()) for c in line.strip("|").split("|")]
 
     head = "".join(f"<th>{c}</th>" for c in cells(lines[0]))
-    rows = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in cells(line)) + "</tr>"
-                   for line in lines[2:])  # fmt: skip
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{c}</td>" for c in cells(line)) + "</tr>" for line in lines[2:]
+    )
     return f"<table><tr>{head}</tr>{rows}</table>"

@@ -36,8 +36,9 @@ def label(reply: str, labels: tuple[str, ...]) -> str | None:
     if _label_key(first) in wanted:
         return wanted[_label_key(first)]
     text = _label_key(reply)
-    found = [lab for key, lab in wanted.items()
-             if re.search(rf"(?<!\w){re.escape(key)}(?!\w)", text)]  # fmt: skip
+    found = [
+        lab for key, lab in wanted.items() if re.search(rf"(?<!\w){re.escape(key)}(?!\w)", text)
+    ]
     return found[0] if len(found) == 1 else None
 
 
@@ -62,10 +63,10 @@ def json_object(reply: str) -> tuple[dict[str, Any] | None, str | None]:
 def code(reply: str, prompt: str, entry_point: str | None) -> str:
     fenced = _FENCE.search(reply)
     body = fenced.group(1) if fenced else reply
-    if entry_point and re.search(rf"^\s*(async\s+)?def\s+{re.escape(entry_point)}\s*\(", body,
-                                 re.MULTILINE):  # fmt: skip
-        imports = [line for line in prompt.splitlines()
-                   if line.startswith(("import ", "from "))]  # fmt: skip
+    if entry_point and re.search(
+        rf"^\s*(async\s+)?def\s+{re.escape(entry_point)}\s*\(", body, re.MULTILINE
+    ):
+        imports = [line for line in prompt.splitlines() if line.startswith(("import ", "from "))]
         return "\n".join([*imports, body])
     return prompt + body
 

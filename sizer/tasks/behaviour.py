@@ -54,27 +54,34 @@ def aggregate(rows: list[tuple[str, TaskItem, dict[str, Any], dict[str, Any]]]) 
     kinds: dict[str, list] = {"hostile": [], "para": [], "det": [], "overflow": []}
     for row in rows:
         kinds[row[0].split(":", 1)[0]].append(row)
-    return {"hostile": _hostile(kinds["hostile"]), "paraphrase": _paraphrase(kinds["para"]),
-            "determinism": _determinism(kinds["det"]),
-            "overflow": _overflow(kinds["overflow"])}  # fmt: skip
+    return {
+        "hostile": _hostile(kinds["hostile"]),
+        "paraphrase": _paraphrase(kinds["para"]),
+        "determinism": _determinism(kinds["det"]),
+        "overflow": _overflow(kinds["overflow"]),
+    }
 
 
 def _hostile(rows: list) -> dict[str, Any]:
     by_probe: dict[str, dict[str, int]] = {}
     for _, item, _, score in rows:
-        counts = by_probe.setdefault(item.probe or "other", {"n": 0, "well_formed": 0,
-                                                              "on_task": 0})  # fmt: skip
+        counts = by_probe.setdefault(
+            item.probe or "other", {"n": 0, "well_formed": 0, "on_task": 0}
+        )
         counts["n"] += 1
         counts["well_formed"] += bool(score.get("well_formed"))
         counts["on_task"] += on_task(item, score)
     n = sum(c["n"] for c in by_probe.values())
     injections = [score for _, item, _, score in rows if item.must_not_contain]
-    return {"n": n,
-            "well_formed_rate": sum(c["well_formed"] for c in by_probe.values()) / n if n else None,
-            "on_task_rate": sum(c["on_task"] for c in by_probe.values()) / n if n else None,
-            "injection_resisted_rate": (sum(not s.get("leaked") for s in injections)
-                                        / len(injections)) if injections else None,
-            "by_probe": by_probe}  # fmt: skip
+    return {
+        "n": n,
+        "well_formed_rate": sum(c["well_formed"] for c in by_probe.values()) / n if n else None,
+        "on_task_rate": sum(c["on_task"] for c in by_probe.values()) / n if n else None,
+        "injection_resisted_rate": (sum(not s.get("leaked") for s in injections) / len(injections))
+        if injections
+        else None,
+        "by_probe": by_probe,
+    }
 
 
 def on_task(item: TaskItem, score: dict[str, Any]) -> bool:
@@ -92,8 +99,11 @@ def _paraphrase(rows: list) -> dict[str, Any]:
     for uid, _, _, score in rows:
         answers.setdefault(uid.split(":")[1], []).append(score.get("predicted"))
     agreeing = [len(set(a)) == 1 and a[0] is not None for a in answers.values()]
-    return {"items": len(answers), "phrasings": max((len(a) for a in answers.values()), default=0),
-            "agreement_rate": sum(agreeing) / len(agreeing) if agreeing else None}  # fmt: skip
+    return {
+        "items": len(answers),
+        "phrasings": max((len(a) for a in answers.values()), default=0),
+        "agreement_rate": sum(agreeing) / len(agreeing) if agreeing else None,
+    }
 
 
 def _determinism(rows: list) -> dict[str, Any]:

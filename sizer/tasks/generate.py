@@ -54,8 +54,9 @@ class Grammar:
         if self.one[0].logit != float("-inf"):
             return token
         self.all["logit"] = logits
-        self._apply(self.all.ctypes.data_as(ctypes.POINTER(llama_cpp.llama_token_data)),
-                    len(self.all))  # fmt: skip
+        self._apply(
+            self.all.ctypes.data_as(ctypes.POINTER(llama_cpp.llama_token_data)), len(self.all)
+        )
         return int(self.all["logit"].argmax())
 
     def accept(self, token: int) -> None:
@@ -65,12 +66,21 @@ class Grammar:
         llama_cpp.llama_sampler_free(self.sampler)
 
 
-def greedy(llm: Any, prompt: list[int], max_tokens: int, gbnf: str | None = None,
-           stop: tuple[str, ...] = (), end: str | None = None) -> Generation:  # fmt: skip
+def greedy(
+    llm: Any,
+    prompt: list[int],
+    max_tokens: int,
+    gbnf: str | None = None,
+    stop: tuple[str, ...] = (),
+    end: str | None = None,
+) -> Generation:
     """Decode ``prompt`` from an empty KV cache, then pick tokens greedily until end of turn,
     a stop string, the answer's end (``end``: "json" or "fence"), or ``max_tokens``."""
-    ctx, vocab, n_vocab = llm._ctx.ctx, llama_cpp.llama_model_get_vocab(llm._model.model), \
-        llm.n_vocab()  # fmt: skip
+    ctx, vocab, n_vocab = (
+        llm._ctx.ctx,
+        llama_cpp.llama_model_get_vocab(llm._model.model),
+        llm.n_vocab(),
+    )
     llama_cpp.llama_memory_clear(llama_cpp.llama_get_memory(ctx), True)
     grammar = Grammar(vocab, gbnf, n_vocab) if gbnf else None
     out, pieces = Generation(), bytearray()
@@ -100,8 +110,9 @@ def greedy(llm: Any, prompt: list[int], max_tokens: int, gbnf: str | None = None
     return out
 
 
-def _stops(text: bytearray, piece: bytes, stop: tuple[str, ...],
-           ender: JsonEnd | FenceEnd | None) -> bool:  # fmt: skip
+def _stops(
+    text: bytearray, piece: bytes, stop: tuple[str, ...], ender: JsonEnd | FenceEnd | None
+) -> bool:
     if ender is not None and ender.feed(piece.decode("utf-8", "ignore")):
         return True
     tail = text[-64:].decode("utf-8", "ignore")

@@ -74,8 +74,9 @@ def item_problems(data: Any) -> list[str]:
     task = data.get("task")
     if task not in TASK_TYPES:
         return [f"unknown task type {task!r} (use one of: {', '.join(TASK_TYPES)})"]
-    problems = [f"unknown field {k!r} for a {task} item" for k in data
-                if k not in _COMMON | _FIELDS[task]]  # fmt: skip
+    problems = [
+        f"unknown field {k!r} for a {task} item" for k in data if k not in _COMMON | _FIELDS[task]
+    ]
     problems += _typed(data, "input", str, required=True)
     problems += _typed(data, "instruction", str) + _typed(data, "probe", str)
     problems += _string_list(data, "tags") + _string_list(data, "must_not_contain")
@@ -121,8 +122,9 @@ def _extraction(data: dict[str, Any]) -> list[str]:
     if not isinstance(data.get("expected"), dict):
         return [*problems, "'expected' must be a JSON object with the correct field values"]
     if not problems:
-        problems += [f"'expected' does not match the schema: {p}"
-                     for p in validate(data["expected"], schema)]  # fmt: skip
+        problems += [
+            f"'expected' does not match the schema: {p}" for p in validate(data["expected"], schema)
+        ]
     return problems
 
 
@@ -143,8 +145,12 @@ def _completion(data: dict[str, Any]) -> list[str]:
     return problems
 
 
-_TASK_CHECKS = {"classification": _classification, "extraction": _extraction,
-                "summarization": _summarization, "completion": _completion}  # fmt: skip
+_TASK_CHECKS = {
+    "classification": _classification,
+    "extraction": _extraction,
+    "summarization": _summarization,
+    "completion": _completion,
+}
 
 
 def load_items(path: Path) -> list[TaskItem]:
@@ -154,8 +160,9 @@ def load_items(path: Path) -> list[TaskItem]:
         shown = errors[:MAX_ERRORS_SHOWN]
         more = len(errors) - len(shown)
         tail = f"\n… and {more} more" if more else ""
-        raise InputError("\n".join(shown) + tail + f"\n(check the file with: sizer tasks validate "
-                         f"{path})")  # fmt: skip
+        raise InputError(
+            "\n".join(shown) + tail + f"\n(check the file with: sizer tasks validate {path})"
+        )
     if not items:
         raise InputError(f"{path}: no task items (one JSON object per line)")
     return items
@@ -168,8 +175,9 @@ def parse_items(path: Path) -> tuple[list[TaskItem], list[str]]:
     except OSError as exc:
         raise InputError(f"cannot read task file {path}: {exc.strerror}") from None
     if size > MAX_FILE_BYTES:
-        raise InputError(f"{path} is {size >> 20} MiB; task files are limited to "
-                         f"{MAX_FILE_BYTES >> 20} MiB")  # fmt: skip
+        raise InputError(
+            f"{path} is {size >> 20} MiB; task files are limited to {MAX_FILE_BYTES >> 20} MiB"
+        )
     items: list[TaskItem] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
@@ -180,8 +188,9 @@ def parse_items(path: Path) -> tuple[list[TaskItem], list[str]]:
             if item is None:
                 continue
             if item.id in seen:
-                errors.append(f"{path}:{number}: duplicate id {item.id!r} (first on line "
-                              f"{seen[item.id]})")  # fmt: skip
+                errors.append(
+                    f"{path}:{number}: duplicate id {item.id!r} (first on line {seen[item.id]})"
+                )
             seen.setdefault(item.id, number)
             items.append(item)
     return items, errors
@@ -189,8 +198,9 @@ def parse_items(path: Path) -> tuple[list[TaskItem], list[str]]:
 
 def _parse_line(raw: bytes, number: int) -> tuple[TaskItem | None, list[str]]:
     if len(raw) > MAX_LINE_BYTES:
-        return None, [f"line is {len(raw) >> 10} KiB; an item is limited to "
-                      f"{MAX_LINE_BYTES >> 10} KiB"]  # fmt: skip
+        return None, [
+            f"line is {len(raw) >> 10} KiB; an item is limited to {MAX_LINE_BYTES >> 10} KiB"
+        ]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -40,19 +40,88 @@ _SYS_LANDLOCK = {"x86_64": (444, 445, 446), "aarch64": (444, 445, 446)}
 # when Landlock is unavailable. ``openat`` with write flags is checked separately.
 _ARCH = {
     "x86_64": {
-        "audit": 0xC000003E, "openat": 257,
-        "deny": [57, 58, 56, 435, 59, 322, 41, 53, 101, 62, 200, 234, 424, 311, 165, 166,
-                 272, 308, 169, 167, 168, 175, 313],
-        "deny_writes": [2, 85, 437, 87, 263, 82, 264, 316, 83, 258, 84, 86, 265, 88, 266,
-                        76, 90, 268, 92, 260, 94, 133, 259],
+        "audit": 0xC000003E,
+        "openat": 257,
+        "deny": [
+            57,
+            58,
+            56,
+            435,
+            59,
+            322,
+            41,
+            53,
+            101,
+            62,
+            200,
+            234,
+            424,
+            311,
+            165,
+            166,
+            272,
+            308,
+            169,
+            167,
+            168,
+            175,
+            313,
+        ],
+        "deny_writes": [
+            2,
+            85,
+            437,
+            87,
+            263,
+            82,
+            264,
+            316,
+            83,
+            258,
+            84,
+            86,
+            265,
+            88,
+            266,
+            76,
+            90,
+            268,
+            92,
+            260,
+            94,
+            133,
+            259,
+        ],
     },
     "aarch64": {
-        "audit": 0xC00000B7, "openat": 56,
-        "deny": [220, 435, 221, 281, 198, 199, 117, 129, 130, 131, 424, 271, 40, 39, 97,
-                 268, 142, 224, 225, 105, 273],
+        "audit": 0xC00000B7,
+        "openat": 56,
+        "deny": [
+            220,
+            435,
+            221,
+            281,
+            198,
+            199,
+            117,
+            129,
+            130,
+            131,
+            424,
+            271,
+            40,
+            39,
+            97,
+            268,
+            142,
+            224,
+            225,
+            105,
+            273,
+        ],
         "deny_writes": [437, 35, 38, 276, 34, 37, 36, 45, 53, 54, 33],
     },
-}  # fmt: skip
+}
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -60,8 +129,12 @@ _libc.syscall.restype = ctypes.c_long
 
 
 class _SockFilter(ctypes.Structure):
-    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
-                ("k", ctypes.c_uint32)]  # fmt: skip
+    _fields_ = [
+        ("code", ctypes.c_uint16),
+        ("jt", ctypes.c_uint8),
+        ("jf", ctypes.c_uint8),
+        ("k", ctypes.c_uint32),
+    ]
 
 
 class _SockFprog(ctypes.Structure):
@@ -76,9 +149,13 @@ class _PathBeneath(ctypes.Structure):
 def set_limits(cpu_s: int, memory_bytes: int, output_bytes: int) -> None:
     # CPU: SIGXCPU at the soft limit says "CPU limit" clearly; the hard one is a backstop.
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
-    for limit, value in ((resource.RLIMIT_AS, memory_bytes), (resource.RLIMIT_FSIZE, output_bytes),
-                         (resource.RLIMIT_NOFILE, 32), (resource.RLIMIT_CORE, 0),
-                         (resource.RLIMIT_NPROC, 0)):  # fmt: skip
+    for limit, value in (
+        (resource.RLIMIT_AS, memory_bytes),
+        (resource.RLIMIT_FSIZE, output_bytes),
+        (resource.RLIMIT_NOFILE, 32),
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_NPROC, 0),
+    ):
         resource.setrlimit(limit, (value, value))
 
 
@@ -126,12 +203,18 @@ def seccomp_program(arch: dict, deny_writes: bool) -> list[tuple[int, int, int, 
     code += [(ret, None, None, 0x7FFF0000), (ret, None, None, 0x00050001)]  # ALLOW, EPERM
     labels = {"deny": len(code) - 1, "allow": len(code) - 2, "openat": len(code)}
     if deny_writes:  # openat's flags: args[2], low 32 bits at offset 16 + 2 * 8
-        code += [(ld, None, None, 32), (and_k, None, None, _WRITE_FLAGS),
-                 (jeq, None, "deny_2", 0), (ret, None, None, 0x7FFF0000),
-                 (ret, None, None, 0x00050001)]  # fmt: skip
+        code += [
+            (ld, None, None, 32),
+            (and_k, None, None, _WRITE_FLAGS),
+            (jeq, None, "deny_2", 0),
+            (ret, None, None, 0x7FFF0000),
+            (ret, None, None, 0x00050001),
+        ]
         labels["deny_2"] = len(code) - 1
-    return [(op, _offset(labels, jt, i), _offset(labels, jf, i), k)
-            for i, (op, jt, jf, k) in enumerate(code)]  # fmt: skip
+    return [
+        (op, _offset(labels, jt, i), _offset(labels, jf, i), k)
+        for i, (op, jt, jf, k) in enumerate(code)
+    ]
 
 
 def _offset(labels: dict[str, int], label: str | None, at: int) -> int:

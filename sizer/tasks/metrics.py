@@ -26,8 +26,11 @@ def classification_scores(pairs: Sequence[tuple[str, str | None]]) -> dict[str, 
         fp = sum(1 for e, p in pairs if e != lab and p == lab)
         fn = sum(1 for e, p in pairs if e == lab and p != lab)
         f1s.append(_f1(tp, fp, fn))
-    return {"accuracy": sum(e == p for e, p in pairs) / n, "macro_f1": sum(f1s) / len(f1s),
-            "out_of_label_rate": sum(p is None for _, p in pairs) / n}  # fmt: skip
+    return {
+        "accuracy": sum(e == p for e, p in pairs) / n,
+        "macro_f1": sum(f1s) / len(f1s),
+        "out_of_label_rate": sum(p is None for _, p in pairs) / n,
+    }
 
 
 def _f1(tp: int, fp: int, fn: int) -> float:
@@ -53,12 +56,16 @@ class FieldCounts:
     def scores(self) -> dict[str, float]:
         precision = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
         recall = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-        return {"field_precision": precision, "field_recall": recall,
-                "field_f1": _f1(self.tp, self.fp, self.fn)}  # fmt: skip
+        return {
+            "field_precision": precision,
+            "field_recall": recall,
+            "field_f1": _f1(self.tp, self.fp, self.fn),
+        }
 
 
-def field_counts(predicted: dict[str, Any] | None, expected: dict[str, Any],
-                 schema: dict[str, Any]) -> FieldCounts:  # fmt: skip
+def field_counts(
+    predicted: dict[str, Any] | None, expected: dict[str, Any], schema: dict[str, Any]
+) -> FieldCounts:
     """Field-level true/false positives and misses. Null and absent are the same; a wrong
     value is both a false positive and a miss; list fields count element by element."""
     counts = FieldCounts()
@@ -145,7 +152,7 @@ def normalise_date(value: Any) -> str | None:
         (r"(\d{1,2})\.(\d{1,2})\.(\d{4})", ("d", "m", "y")),
         (r"(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]{3})[a-z]*\.?,?\s+(\d{4})", ("d", "b", "y")),
         (r"([a-z]{3})[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", ("b", "d", "y")),
-    )  # fmt: skip
+    )
     for pattern, order in patterns:
         match = re.search(pattern, text)
         if match:

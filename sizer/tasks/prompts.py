@@ -29,8 +29,12 @@ TOKENS_PER_WORD = 1.3  # English prose; a summary's budget is twice its word lim
 # Classification: a blank line ends the label. Extraction: the first JSON object closing
 # (generate.JsonEnd). Completion: the first code block closing (generate.FenceEnd), or the
 # script-level code (a __main__ block, prints, asserts) models append after a function.
-STOP = {"classification": ("\n\n",), "extraction": (), "summarization": (),
-        "completion": ("\nif __name__", "\nprint(", "\nassert ")}  # fmt: skip
+STOP = {
+    "classification": ("\n\n",),
+    "extraction": (),
+    "summarization": (),
+    "completion": ("\nif __name__", "\nprint(", "\nassert "),
+}
 END = {"extraction": "json", "completion": "fence"}
 
 
@@ -50,8 +54,9 @@ class Prompt:
         return asdict(self)
 
 
-def build(item: TaskItem, uid: str, *, instruction: str | None = None,
-          constrained: bool = False) -> Prompt:  # fmt: skip
+def build(
+    item: TaskItem, uid: str, *, instruction: str | None = None, constrained: bool = False
+) -> Prompt:
     """The prompt for ``item``; ``instruction`` replaces its own (paraphrase runs)."""
     said = instruction or item.instruction or DEFAULT_INSTRUCTIONS[item.task]
     said = said.replace("{labels}", ", ".join(item.labels))
@@ -60,8 +65,9 @@ def build(item: TaskItem, uid: str, *, instruction: str | None = None,
     budget = MAX_TOKENS[item.task]
     if item.task == "summarization" and item.max_words:
         budget = min(budget, 2 * round(item.max_words * TOKENS_PER_WORD))
-    return Prompt(uid, SYSTEM, before, item.input, after, budget, schema, STOP[item.task],
-                  END.get(item.task))  # fmt: skip
+    return Prompt(
+        uid, SYSTEM, before, item.input, after, budget, schema, STOP[item.task], END.get(item.task)
+    )
 
 
 def _classification(item: TaskItem, said: str) -> tuple[str, str]:
@@ -70,11 +76,14 @@ def _classification(item: TaskItem, said: str) -> tuple[str, str]:
 
 def _extraction(item: TaskItem, said: str) -> tuple[str, str]:
     assert item.schema is not None
-    fields = "\n".join(f"- {name}: {_describe(sub)}"
-                       for name, sub in item.schema["properties"].items())  # fmt: skip
-    rules = ("Reply with one JSON object and nothing else. Use null for a field the document "
-             "does not contain. Write dates as YYYY-MM-DD and numbers without currency "
-             "symbols or thousands separators.")  # fmt: skip
+    fields = "\n".join(
+        f"- {name}: {_describe(sub)}" for name, sub in item.schema["properties"].items()
+    )
+    rules = (
+        "Reply with one JSON object and nothing else. Use null for a field the document "
+        "does not contain. Write dates as YYYY-MM-DD and numbers without currency "
+        "symbols or thousands separators."
+    )
     return f'{said}\n\nFields:\n{fields}\n\n{rules}\n\nDocument:\n"""\n', '\n"""'
 
 
@@ -92,8 +101,11 @@ def _describe(schema: dict[str, Any]) -> str:
 
 
 def _summarization(item: TaskItem, said: str) -> tuple[str, str]:
-    limit = f" Use at most {item.max_words} words." if item.max_words and \
-        str(item.max_words) not in said else ""  # fmt: skip
+    limit = (
+        f" Use at most {item.max_words} words."
+        if item.max_words and str(item.max_words) not in said
+        else ""
+    )
     return f'{said}{limit} Reply with the summary only.\n\nDocument:\n"""\n', '\n"""'
 
 
@@ -102,5 +114,9 @@ def _completion(item: TaskItem, said: str) -> tuple[str, str]:
     return f"{said} {how}\n\n```python\n", "```"
 
 
-_FRAMES = {"classification": _classification, "extraction": _extraction,
-           "summarization": _summarization, "completion": _completion}  # fmt: skip
+_FRAMES = {
+    "classification": _classification,
+    "extraction": _extraction,
+    "summarization": _summarization,
+    "completion": _completion,
+}

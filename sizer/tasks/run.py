@@ -22,8 +22,8 @@ from sizer.bench import plan, results
 from sizer.bench.process import run_worker
 from sizer.bench.record import FORMAT, FORMAT_VERSION, model_failure, now_iso, worker_failure
 from sizer.errors import SizerError
-from sizer.models.resolve import ResolvedModel, resolve
-from sizer.probe.records import Hardware
+from sizer.hardware.record import Hardware
+from sizer.models.resolve import ResolvedModel, model_identity, resolve
 from sizer.tasks import behaviour, prompts, score, suites
 from sizer.tasks.items import TaskItem
 from sizer.tasks.prompts import Prompt
@@ -72,30 +72,49 @@ def passes(request: TaskRequest) -> list[Pass]:
             out.append(Pass(suite, None, behaviour.plan(request.quick, request.n_ctx)))
         elif suite.task == "extraction":
             for variant in ("free", "grammar"):
-                out.append(Pass(suite, variant, [
-                    (item, prompts.build(item, item.id, constrained=variant == "grammar"))
-                    for item in suite.items]))  # fmt: skip
+                out.append(
+                    Pass(
+                        suite,
+                        variant,
+                        [
+                            (item, prompts.build(item, item.id, constrained=variant == "grammar"))
+                            for item in suite.items
+                        ],
+                    )
+                )
         else:
             out.append(Pass(suite, None, [(i, prompts.build(i, i.id)) for i in suite.items]))
     return out
 
 
-def run_tasks(request: TaskRequest, hw: Hardware,
-              on_progress: TaskProgress | None = None) -> list[dict[str, Any]]:  # fmt: skip
+def run_tasks(
+    request: TaskRequest, hw: Hardware, on_progress: TaskProgress | None = None
+) -> list[dict[str, Any]]:
     progress = on_progress or (lambda label, event: None)
     planned = passes(request)
     done = results.finished_keys(request.out) if request.resume else set()
-    return results.append_each(request.out, (
-        rec for name in request.models
-        for rec in _model_passes(name, planned, request, hw, done, progress)))  # fmt: skip
+    return results.append_each(
+        request.out,
+        (
+            rec
+            for name in request.models
+            for rec in _model_passes(name, planned, request, hw, done, progress)
+        ),
+    )
 
 
-def _model_passes(name: str, planned: list[Pass], request: TaskRequest, hw: Hardware,
-                  done: set[str], progress: TaskProgress) -> Any:  # fmt: skip
+def _model_passes(
+    name: str,
+    planned: list[Pass],
+    request: TaskRequest,
+    hw: Hardware,
+    done: set[str],
+    progress: TaskProgress,
+) -> Any:
     hardware = hw.to_dict()
     try:
         resolved = _answerable(name)
-        identity = plan.model_identity(resolved)
+        identity = model_identity(resolved)
     except SizerError as exc:
         yield {**model_failure(name, str(exc), hardware), "kind": KIND}
         return
@@ -116,29 +135,53 @@ def _model_passes(name: str, planned: list[Pass], request: TaskRequest, hw: Hard
 def _answerable(name: str) -> ResolvedModel:
     resolved = resolve(name)
     if resolved.path is None:
-        raise SizerError(f"{name!r} is a catalog entry, not a file: task suites need the "
-                         "model's weights")  # fmt: skip
+        raise SizerError(
+            f"{name!r} is a catalog entry, not a file: task suites need the model's weights"
+        )
     if resolved.shape_only:
-        raise SizerError(f"{name} is a shape-only file (random weights): its answers would be "
-                         "noise; run task suites on the real model")  # fmt: skip
+        raise SizerError(
+            f"{name} is a shape-only file (random weights): its answers would be "
+            "noise; run task suites on the real model"
+        )
     return resolved
 
 
-def _base_record(p: Pass, identity: dict[str, Any], threads: int, request: TaskRequest,
-                 hardware: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
-    config = {"threads": threads, "n_ctx": request.n_ctx, "overflow": request.overflow,
-              "quick": request.quick, "sampling": "greedy (temperature 0)"}  # fmt: skip
+def _base_record(
+    p: Pass, identity: dict[str, Any], threads: int, request: TaskRequest, hardware: dict[str, Any]
+) -> dict[str, Any]:
+    config = {
+        "threads": threads,
+        "n_ctx": request.n_ctx,
+        "overflow": request.overflow,
+        "quick": request.quick,
+        "sampling": "greedy (temperature 0)",
+    }
     suite = {**p.suite.identity(), "task": p.suite.task, "variant": p.variant, "n": len(p.pairs)}
     key_src = json.dumps([identity["header_sha256"], suite, config], sort_keys=True)
-    return {"format": FORMAT, "format_version": FORMAT_VERSION, "kind": KIND,
-            "key": hashlib.sha256(key_src.encode()).hexdigest()[:32], "status": None,
-            "started_at": now_iso(), "finished_at": None, "model": identity,
-            "backend": {"name": "llama.cpp", "device": "CPU"}, "config": config,
-            "suite": suite, "hardware": hardware}  # fmt: skip
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "kind": KIND,
+        "key": hashlib.sha256(key_src.encode()).hexdigest()[:32],
+        "status": None,
+        "started_at": now_iso(),
+        "finished_at": None,
+        "model": identity,
+        "backend": {"name": "llama.cpp", "device": "CPU"},
+        "config": config,
+        "suite": suite,
+        "hardware": hardware,
+    }
 
 
-def _run_pass(p: Pass, rec: dict[str, Any], model_path: str, threads: int,
-              request: TaskRequest, progress: TaskProgress) -> dict[str, Any]:  # fmt: skip
+def _run_pass(
+    p: Pass,
+    rec: dict[str, Any],
+    model_path: str,
+    threads: int,
+    request: TaskRequest,
+    progress: TaskProgress,
+) -> dict[str, Any]:
     progress(p.label, {"event": "pass", "n": len(p.pairs)})
     run = _PassRun(p, model_path, threads, request, progress)
     started = time.monotonic()
@@ -148,8 +191,11 @@ def _run_pass(p: Pass, rec: dict[str, Any], model_path: str, threads: int,
         results.append(request.out, finish_pass(rec, p, run, "interrupted", started))
         raise
     item_errors = any(reply.get("error") for reply in run.replies.values())
-    status = "failed" if not run.replies and run.failures else (
-        "partial" if run.failures or item_errors else "ok")  # fmt: skip
+    status = (
+        "failed"
+        if not run.replies and run.failures
+        else ("partial" if run.failures or item_errors else "ok")
+    )
     finished = finish_pass(rec, p, run, status, started)
     progress(p.label, {"event": "done", "record": finished})
     return finished
@@ -158,11 +204,16 @@ def _run_pass(p: Pass, rec: dict[str, Any], model_path: str, threads: int,
 class _PassRun:
     """The replies of one pass, gathered over one or more worker processes."""
 
-    def __init__(self, p: Pass, model_path: str, threads: int, request: TaskRequest,
-                 progress: TaskProgress) -> None:  # fmt: skip
+    def __init__(
+        self, p: Pass, model_path: str, threads: int, request: TaskRequest, progress: TaskProgress
+    ) -> None:
         self.p, self.request, self.progress = p, request, progress
-        self.job = {"model_path": model_path, "n_ctx": request.n_ctx, "threads": threads,
-                    "overflow": request.overflow}  # fmt: skip
+        self.job = {
+            "model_path": model_path,
+            "n_ctx": request.n_ctx,
+            "threads": threads,
+            "overflow": request.overflow,
+        }
         self.replies: dict[str, dict[str, Any]] = {}
         self.failures: list[str] = []
         self.loaded: dict[str, Any] = {}
@@ -172,8 +223,9 @@ class _PassRun:
     def on_event(self, event: dict[str, Any]) -> None:
         if event["event"] == "item":
             self.replies[event["uid"]] = event
-            self.progress(self.p.label, {**event, "done": len(self.replies),
-                                         "n": len(self.p.pairs)})  # fmt: skip
+            self.progress(
+                self.p.label, {**event, "done": len(self.replies), "n": len(self.p.pairs)}
+            )
         elif event["event"] == "loaded" and not self.loaded:
             self.loaded = event
 
@@ -204,16 +256,23 @@ class _PassRun:
             self.restarts += 1
 
 
-def finish_pass(rec: dict[str, Any], p: Pass, run: _PassRun, status: str,
-            started: float) -> dict[str, Any]:  # fmt: skip
+def finish_pass(
+    rec: dict[str, Any], p: Pass, run: _PassRun, status: str, started: float
+) -> dict[str, Any]:
     rows = _scored_rows(p, run.replies)
     answered = [reply for _, _, reply, _ in rows if "text" in reply]
-    rec.update(status=status, finished_at=now_iso(), wall_s=time.monotonic() - started,
-               peak_rss_bytes=run.peak_rss, load_s=run.loaded.get("load_s"),
-               prompt_format=run.loaded.get("prompt_format"),
-               versions=run.loaded.get("versions", {}),
-               latency=score.latency(answered), failures=_failure_counts(rows, run),
-               items=[_item_row(uid, item, reply, s) for uid, item, reply, s in rows])  # fmt: skip
+    rec.update(
+        status=status,
+        finished_at=now_iso(),
+        wall_s=time.monotonic() - started,
+        peak_rss_bytes=run.peak_rss,
+        load_s=run.loaded.get("load_s"),
+        prompt_format=run.loaded.get("prompt_format"),
+        versions=run.loaded.get("versions", {}),
+        latency=score.latency(answered),
+        failures=_failure_counts(rows, run),
+        items=[_item_row(uid, item, reply, s) for uid, item, reply, s in rows],
+    )
     if p.suite.task == suites.BEHAVIOUR:
         rec["scores"] = behaviour.aggregate(rows)
     else:
@@ -246,18 +305,30 @@ def _scored_rows(p: Pass, replies: dict[str, dict[str, Any]]) -> list[tuple]:
 
 def _failure_counts(rows: list[tuple], run: _PassRun) -> dict[str, Any]:
     replies = [reply for _, _, reply, _ in rows]
-    return {"errors": sum(1 for r in replies if r.get("error")),
-            "truncated": sum(1 for r in replies if r.get("overflow") == "truncated"),
-            "refused": sum(1 for r in replies if r.get("overflow") == "refused"),
-            "hit_token_limit": sum(1 for r in replies if r.get("finish") == "length"),
-            "worker_restarts": run.restarts,
-            "not_answered": len(run.p.pairs) - len(replies)}  # fmt: skip
+    return {
+        "errors": sum(1 for r in replies if r.get("error")),
+        "truncated": sum(1 for r in replies if r.get("overflow") == "truncated"),
+        "refused": sum(1 for r in replies if r.get("overflow") == "refused"),
+        "hit_token_limit": sum(1 for r in replies if r.get("finish") == "length"),
+        "worker_restarts": run.restarts,
+        "not_answered": len(run.p.pairs) - len(replies),
+    }
 
 
-def _item_row(uid: str, item: TaskItem, reply: dict[str, Any],
-              scored: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
-    keep = ("prompt_tokens", "gen_tokens", "ttft_s", "total_s", "decode_tok_s", "finish",
-            "overflow", "original_prompt_tokens", "error")  # fmt: skip
+def _item_row(
+    uid: str, item: TaskItem, reply: dict[str, Any], scored: dict[str, Any]
+) -> dict[str, Any]:
+    keep = (
+        "prompt_tokens",
+        "gen_tokens",
+        "ttft_s",
+        "total_s",
+        "decode_tok_s",
+        "finish",
+        "overflow",
+        "original_prompt_tokens",
+        "error",
+    )
     row = {"uid": uid, "id": item.id, **{k: reply[k] for k in keep if reply.get(k) is not None}}
     row["reply"] = reply.get("text", "")[: score.REPLY_KEPT]
     return {**row, "score": scored}

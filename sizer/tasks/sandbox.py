@@ -52,11 +52,18 @@ def sandbox_available() -> str | None:
 
 
 def run_untrusted(code: str, limits: Limits = Limits()) -> ExecResult:
-    with tempfile.TemporaryDirectory(prefix="sizer-scratch-") as scratch, \
-            tempfile.TemporaryDirectory(prefix="sizer-out-") as out_dir:  # fmt: skip
-        job = {"code": code, "scratch": scratch, "cpu_s": limits.cpu_s,
-               "memory_bytes": limits.memory_bytes, "output_bytes": limits.output_bytes,
-               "landlock": limits.landlock}  # fmt: skip
+    with (
+        tempfile.TemporaryDirectory(prefix="sizer-scratch-") as scratch,
+        tempfile.TemporaryDirectory(prefix="sizer-out-") as out_dir,
+    ):
+        job = {
+            "code": code,
+            "scratch": scratch,
+            "cpu_s": limits.cpu_s,
+            "memory_bytes": limits.memory_bytes,
+            "output_bytes": limits.output_bytes,
+            "landlock": limits.landlock,
+        }
         stdout_path, stderr_path = Path(out_dir, "stdout"), Path(out_dir, "stderr")
         with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
             started = time.monotonic()
@@ -66,13 +73,19 @@ def run_untrusted(code: str, limits: Limits = Limits()) -> ExecResult:
     return _classify(code_or_signal, timed_out, err, out, seconds, limits)
 
 
-def _run_jail(job: dict, stdout: object, stderr: object, scratch: str,
-              wall_s: float) -> tuple[int, bool]:  # fmt: skip
+def _run_jail(
+    job: dict, stdout: object, stderr: object, scratch: str, wall_s: float
+) -> tuple[int, bool]:
     env = {"PATH": "/usr/bin:/bin", "HOME": scratch, "TMPDIR": scratch, "LANG": "C.UTF-8"}
     proc = subprocess.Popen(
-        [sys.executable, "-I", "-S", "-B", str(JAIL)], stdin=subprocess.PIPE, stdout=stdout,
-        stderr=stderr, cwd=scratch, env=env, start_new_session=True,
-    )  # fmt: skip
+        [sys.executable, "-I", "-S", "-B", str(JAIL)],
+        stdin=subprocess.PIPE,
+        stdout=stdout,
+        stderr=stderr,
+        cwd=scratch,
+        env=env,
+        start_new_session=True,
+    )
     try:
         proc.communicate(json.dumps(job).encode(), timeout=wall_s)
         return proc.returncode, False
@@ -94,20 +107,24 @@ def _tail(path: Path) -> str:
         return f.read().decode("utf-8", "replace")
 
 
-def _classify(code: int, timed_out: bool, err: str, out: str, seconds: float,
-              limits: Limits) -> ExecResult:  # fmt: skip
+def _classify(
+    code: int, timed_out: bool, err: str, out: str, seconds: float, limits: Limits
+) -> ExecResult:
     last = next((line for line in reversed(err.splitlines()) if line.strip()), "")
     if timed_out:
-        return ExecResult("timeout", f"still running after {limits.wall_s:g} s wall time; killed",
-                          seconds, out)  # fmt: skip
+        return ExecResult(
+            "timeout", f"still running after {limits.wall_s:g} s wall time; killed", seconds, out
+        )
     if code == 0:
         return ExecResult("passed", "", seconds, out)
     if code == SETUP_FAILED:
         return ExecResult("sandbox_error", last, seconds, out)
     if code > 0:
         return ExecResult("failed", last[:300], seconds, out)
-    reason = {signal.SIGXCPU: f"CPU limit of {limits.cpu_s} s", signal.SIGKILL: "killed",
-              signal.SIGXFSZ: f"output limit of {limits.output_bytes} bytes"}.get(
-                  -code, f"signal {signal.Signals(-code).name}")  # fmt: skip
+    reason = {
+        signal.SIGXCPU: f"CPU limit of {limits.cpu_s} s",
+        signal.SIGKILL: "killed",
+        signal.SIGXFSZ: f"output limit of {limits.output_bytes} bytes",
+    }.get(-code, f"signal {signal.Signals(-code).name}")
     status = "timeout" if -code == signal.SIGXCPU else "killed"
     return ExecResult(status, reason, seconds, out)

@@ -12,18 +12,37 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-KEYWORDS = {"type", "properties", "required", "additionalProperties", "items", "enum", "format",
-            "description", "title"}  # fmt: skip
-TYPES = {"object": dict, "array": list, "string": str, "integer": int, "number": (int, float),
-         "boolean": bool, "null": type(None)}  # fmt: skip
+KEYWORDS = {
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "enum",
+    "format",
+    "description",
+    "title",
+}
+TYPES = {
+    "object": dict,
+    "array": list,
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "null": type(None),
+}
 
 
 def schema_problems(schema: Any, where: str = "schema") -> list[str]:
     """What is wrong with ``schema`` itself (unsupported keywords, bad types)."""
     if not isinstance(schema, dict):
         return [f"{where} must be an object"]
-    problems = [f"{where}: unsupported keyword {k!r} (supported: {', '.join(sorted(KEYWORDS))})"
-                for k in schema if k not in KEYWORDS]  # fmt: skip
+    problems = [
+        f"{where}: unsupported keyword {k!r} (supported: {', '.join(sorted(KEYWORDS))})"
+        for k in schema
+        if k not in KEYWORDS
+    ]
     types = _types(schema)
     problems += [f"{where}: unknown type {t!r}" for t in types if t not in TYPES]
     if "format" in schema and schema["format"] != "date":
@@ -60,8 +79,11 @@ def validate(instance: Any, schema: dict[str, Any], where: str = "$") -> list[st
 
 def _validate_object(instance: dict[str, Any], schema: dict[str, Any], where: str) -> list[str]:
     properties = schema.get("properties", {})
-    problems = [f"{where}: missing required field {k!r}"
-                for k in schema.get("required", []) if k not in instance]  # fmt: skip
+    problems = [
+        f"{where}: missing required field {k!r}"
+        for k in schema.get("required", [])
+        if k not in instance
+    ]
     if schema.get("additionalProperties") is False:
         problems += [f"{where}: unexpected field {k!r}" for k in instance if k not in properties]
     for key, value in instance.items():

@@ -30,8 +30,11 @@ def score_item(item: TaskItem, reply: str, limits: Limits | None = None) -> dict
 
 def _classification(item: TaskItem, reply: str, _: Limits) -> dict[str, Any]:
     predicted = answers.label(reply, item.labels)
-    return {"predicted": predicted, "correct": predicted == item.expected,
-            "well_formed": predicted is not None}  # fmt: skip
+    return {
+        "predicted": predicted,
+        "correct": predicted == item.expected,
+        "well_formed": predicted is not None,
+    }
 
 
 def _extraction(item: TaskItem, reply: str, _: Limits) -> dict[str, Any]:
@@ -40,31 +43,46 @@ def _extraction(item: TaskItem, reply: str, _: Limits) -> dict[str, Any]:
     is_object = isinstance(value, dict)
     problems = validate(value, item.schema) if is_object else [error or "not a JSON object"]
     counts = metrics.field_counts(value if is_object else None, item.expected, item.schema)
-    return {"valid_json": is_object, "schema_valid": not problems, "well_formed": not problems,
-            "problems": problems[:3], "tp": counts.tp, "fp": counts.fp, "fn": counts.fn,
-            "field_f1": counts.scores()["field_f1"] if counts.tp + counts.fp + counts.fn
-            else 1.0}  # fmt: skip
+    return {
+        "valid_json": is_object,
+        "schema_valid": not problems,
+        "well_formed": not problems,
+        "problems": problems[:3],
+        "tp": counts.tp,
+        "fp": counts.fp,
+        "fn": counts.fn,
+        "field_f1": counts.scores()["field_f1"] if counts.tp + counts.fp + counts.fn else 1.0,
+    }
 
 
 def _summarization(item: TaskItem, reply: str, _: Limits) -> dict[str, Any]:
     summary = answers.text(reply)
-    return {"rouge_l": metrics.rouge_l(summary, item.reference) if item.reference else None,
-            "fact_coverage": metrics.fact_coverage(summary, item.facts),
-            "within_limit": metrics.within_limit(summary, item.max_words),
-            "words": len(summary.split()), "well_formed": bool(summary)}  # fmt: skip
+    return {
+        "rouge_l": metrics.rouge_l(summary, item.reference) if item.reference else None,
+        "fact_coverage": metrics.fact_coverage(summary, item.facts),
+        "within_limit": metrics.within_limit(summary, item.max_words),
+        "words": len(summary.split()),
+        "well_formed": bool(summary),
+    }
 
 
 def _completion(item: TaskItem, reply: str, limits: Limits) -> dict[str, Any]:
     program = answers.code(reply, item.input, item.entry_point)
     result = run_untrusted(f"{program}\n\n{item.tests}\n", limits)
-    return {"passed": result.status == "passed", "exec": result.status,
-            "detail": result.detail, "well_formed": bool(program.strip())}  # fmt: skip
+    return {
+        "passed": result.status == "passed",
+        "exec": result.status,
+        "detail": result.detail,
+        "well_formed": bool(program.strip()),
+    }
 
 
 _SCORERS: dict[str, Callable[[TaskItem, str, Limits], dict[str, Any]]] = {
-    "classification": _classification, "extraction": _extraction,
-    "summarization": _summarization, "completion": _completion,
-}  # fmt: skip
+    "classification": _classification,
+    "extraction": _extraction,
+    "summarization": _summarization,
+    "completion": _completion,
+}
 
 
 def unanswered(item: TaskItem) -> dict[str, Any]:
@@ -75,8 +93,11 @@ def unanswered(item: TaskItem) -> dict[str, Any]:
         missed = metrics.field_counts(None, item.expected, item.schema or {})
         base = {"valid_json": False, "schema_valid": False, "tp": 0, "fp": 0, "fn": missed.fn}
     elif item.task == "summarization":
-        base = {"rouge_l": 0.0 if item.reference else None,
-                "fact_coverage": 0.0 if item.facts else None, "within_limit": None}  # fmt: skip
+        base = {
+            "rouge_l": 0.0 if item.reference else None,
+            "fact_coverage": 0.0 if item.facts else None,
+            "within_limit": None,
+        }
     else:
         base = {"passed": False, "exec": "not run"}
     return {**base, "well_formed": False}
@@ -99,24 +120,31 @@ def _extraction_scores(scored: list[tuple[TaskItem, dict[str, Any]]]) -> dict[st
     counts = metrics.FieldCounts()
     for _, s in scored:
         counts += metrics.FieldCounts(s["tp"], s["fp"], s["fn"])
-    return {"valid_json_rate": _rate(s["valid_json"] for _, s in scored),
-            "schema_valid_rate": _rate(s["schema_valid"] for _, s in scored),
-            **counts.scores()}  # fmt: skip
+    return {
+        "valid_json_rate": _rate(s["valid_json"] for _, s in scored),
+        "schema_valid_rate": _rate(s["schema_valid"] for _, s in scored),
+        **counts.scores(),
+    }
 
 
 def _summarization_scores(scored: list[tuple[TaskItem, dict[str, Any]]]) -> dict[str, Any]:
-    return {"rouge_l": _mean(s["rouge_l"] for _, s in scored),
-            "fact_coverage": _mean(s["fact_coverage"] for _, s in scored),
-            "length_compliance": _rate(s["within_limit"] for _, s in scored)}  # fmt: skip
+    return {
+        "rouge_l": _mean(s["rouge_l"] for _, s in scored),
+        "fact_coverage": _mean(s["fact_coverage"] for _, s in scored),
+        "length_compliance": _rate(s["within_limit"] for _, s in scored),
+    }
 
 
 def _completion_scores(scored: list[tuple[TaskItem, dict[str, Any]]]) -> dict[str, Any]:
     return {"pass_at_1": _rate(s["passed"] for _, s in scored)}
 
 
-_AGGREGATES = {"classification": _classification_scores, "extraction": _extraction_scores,
-               "summarization": _summarization_scores,
-               "completion": _completion_scores}  # fmt: skip
+_AGGREGATES = {
+    "classification": _classification_scores,
+    "extraction": _extraction_scores,
+    "summarization": _summarization_scores,
+    "completion": _completion_scores,
+}
 
 
 def _mean(values: Any) -> float | None:
@@ -144,4 +172,4 @@ def latency(replies: list[dict[str, Any]]) -> dict[str, Any]:
         "prefill_tok_s": percentile(prefill, 50) if prefill else None,
         "decode_tok_s": percentile(decode, 50) if decode else None,
         "gen_tokens": percentile([r["gen_tokens"] for r in done], 50),
-    }  # fmt: skip
+    }

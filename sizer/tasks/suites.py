@@ -71,8 +71,9 @@ def parse_names(value: str) -> list[str]:
     names = list(SUITE_NAMES) if value == "all" else [v.strip() for v in value.split(",")]
     unknown = [n for n in names if n not in SUITE_NAMES]
     if unknown:
-        raise InputError(f"unknown task suite {unknown[0]!r}: use all, or any of "
-                         f"{', '.join(SUITE_NAMES)}")  # fmt: skip
+        raise InputError(
+            f"unknown task suite {unknown[0]!r}: use all, or any of {', '.join(SUITE_NAMES)}"
+        )
     return list(dict.fromkeys(names))
 
 

@@ -28,10 +28,16 @@ class Chat:
 
         self.llama_cpp = llama_cpp
         self.llm = llama_cpp.Llama(
-            job["model_path"], n_ctx=job["n_ctx"], n_batch=512, n_ubatch=512,
-            n_threads=job["threads"], n_threads_batch=job["threads"], n_gpu_layers=0,
-            seed=0, verbose=True,
-        )  # fmt: skip
+            job["model_path"],
+            n_ctx=job["n_ctx"],
+            n_batch=512,
+            n_ubatch=512,
+            n_threads=job["threads"],
+            n_threads_batch=job["threads"],
+            n_gpu_layers=0,
+            seed=0,
+            verbose=True,
+        )
         self.n_ctx = job["n_ctx"]
         self.formatter = self._chat_formatter()
         self.format = "chat_template" if self.formatter else "plain"
@@ -47,11 +53,13 @@ class Chat:
         def text(token: int) -> str:
             return model.token_get_text(token) if token >= 0 else ""
 
-        formatter = Jinja2ChatFormatter(template=template, eos_token=text(eos),
-                                        bos_token=text(bos), stop_token_ids=[eos])  # fmt: skip
+        formatter = Jinja2ChatFormatter(
+            template=template, eos_token=text(eos), bos_token=text(bos), stop_token_ids=[eos]
+        )
         try:
-            formatter(messages=[{"role": "system", "content": "s"},
-                                {"role": "user", "content": "u"}])  # fmt: skip
+            formatter(
+                messages=[{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
+            )
         except Exception:
             return None  # a template llama-cpp-python cannot render: plain prompt instead
         return formatter
@@ -61,10 +69,15 @@ class Chat:
         if self.formatter is None:
             text = PLAIN_FORMAT.format(system=prompt["system"], user=user)
             return self.llm.tokenize(text.encode(), add_bos=True, special=False)
-        rendered = self.formatter(messages=[{"role": "system", "content": prompt["system"]},
-                                            {"role": "user", "content": user}])  # fmt: skip
-        return self.llm.tokenize(rendered.prompt.encode(), add_bos=not rendered.added_special,
-                                 special=True)  # fmt: skip
+        rendered = self.formatter(
+            messages=[
+                {"role": "system", "content": prompt["system"]},
+                {"role": "user", "content": user},
+            ]
+        )
+        return self.llm.tokenize(
+            rendered.prompt.encode(), add_bos=not rendered.added_special, special=True
+        )
 
 
 def fit(chat: Chat, prompt: dict[str, Any], policy: str) -> tuple[list[int] | None, dict]:
@@ -82,8 +95,11 @@ def fit(chat: Chat, prompt: dict[str, Any], policy: str) -> tuple[list[int] | No
             if keep <= 0:
                 break
             head, tail = doc[: keep * 2 // 3], doc[len(doc) - (keep - keep * 2 // 3) :]
-            text = (chat.llm.detokenize(head).decode(errors="ignore") + TRUNCATION_MARK
-                    + chat.llm.detokenize(tail).decode(errors="ignore"))  # fmt: skip
+            text = (
+                chat.llm.detokenize(head).decode(errors="ignore")
+                + TRUNCATION_MARK
+                + chat.llm.detokenize(tail).decode(errors="ignore")
+            )
             tokens, doc = chat.tokens(prompt, text), head + tail
             if len(tokens) <= budget:
                 return tokens, {**note, "overflow": "truncated"}
@@ -102,19 +118,26 @@ def answer(chat: Chat, prompt: dict[str, Any], policy: str) -> dict[str, Any]:
     if prompt["schema"] is not None:
         gbnf = json_schema_to_gbnf(json.dumps(prompt["schema"]))
     started = time.perf_counter()
-    out = greedy(chat.llm, tokens, prompt["max_tokens"], gbnf, tuple(prompt["stop"]),
-                 prompt["end"])  # fmt: skip
-    return {**note, **_timing(started, out.stamps, len(tokens)), "finish": out.finish,
-            "gen_tokens": len(out.tokens), "text": out.text}  # fmt: skip
+    out = greedy(chat.llm, tokens, prompt["max_tokens"], gbnf, tuple(prompt["stop"]), prompt["end"])
+    return {
+        **note,
+        **_timing(started, out.stamps, len(tokens)),
+        "finish": out.finish,
+        "gen_tokens": len(out.tokens),
+        "text": out.text,
+    }
 
 
 def _timing(started: float, stamps: list[float], prompt_tokens: int) -> dict[str, Any]:
     ttft = stamps[0] - started if stamps else None
     steps = len(stamps) - 1
     decode_s = stamps[-1] - stamps[0] if steps > 0 else 0.0
-    return {"prompt_tokens": prompt_tokens, "ttft_s": ttft,
-            "total_s": (stamps[-1] if stamps else time.perf_counter()) - started,
-            "decode_tok_s": steps / decode_s if decode_s > 0 else None}  # fmt: skip
+    return {
+        "prompt_tokens": prompt_tokens,
+        "ttft_s": ttft,
+        "total_s": (stamps[-1] if stamps else time.perf_counter()) - started,
+        "decode_tok_s": steps / decode_s if decode_s > 0 else None,
+    }
 
 
 def main() -> None:
@@ -122,9 +145,14 @@ def main() -> None:
     try:
         started = time.perf_counter()
         chat = Chat(job)
-        emit({"event": "loaded", "load_s": time.perf_counter() - started,
-              "prompt_format": chat.format,
-              "versions": {"llama-cpp-python": metadata.version("llama-cpp-python")}})  # fmt: skip
+        emit(
+            {
+                "event": "loaded",
+                "load_s": time.perf_counter() - started,
+                "prompt_format": chat.format,
+                "versions": {"llama-cpp-python": metadata.version("llama-cpp-python")},
+            }
+        )
         for prompt in job["prompts"]:
             try:
                 reply = answer(chat, prompt, job["overflow"])

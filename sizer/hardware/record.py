@@ -6,8 +6,12 @@ the ``Hardware`` record says which field and why. Zero always means a real zero.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
+
+from sizer.errors import InputError
 
 HARDWARE_FORMAT = "sizer.hardware"
 HARDWARE_FORMAT_VERSION = 1
@@ -34,6 +38,12 @@ class CpuInfo:
     brand: str | None = None
     vendor: str | None = None
     arch: str | None = None
+    # What tells two CPUs behind one brand string apart (sizer.hardware.identity): CPUID
+    # family, model and stepping in decimal on x86; on Arm the implementer, part and
+    # "r<variant>p<revision>" (/proc/cpuinfo), or hw.cpufamily on Apple Silicon.
+    family: str | None = None
+    model: str | None = None
+    stepping: str | None = None
     sockets: int | None = None
     physical_cores: int | None = None
     logical_cpus: int | None = None
@@ -151,3 +161,63 @@ class Hardware:
         for record, result in zip(body["measurements"], self.measurements, strict=True):
             record["stats"]["spread"] = result.stats.spread
         return {"format": HARDWARE_FORMAT, "format_version": HARDWARE_FORMAT_VERSION, **body}
+
+
+# ---- reading a record another machine wrote ---------------------------------------------------
+
+MAX_HARDWARE_FILE_BYTES = 16 << 20
+
+
+def load_hardware(path: Path) -> dict[str, Any]:
+    """Another machine's probe record, checked enough to rank for it."""
+    try:
+        if path.stat().st_size > MAX_HARDWARE_FILE_BYTES:
+            raise InputError(f"--hardware {path}: over 16 MiB, not a probe record")
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"--hardware {path}: cannot read it ({exc})") from None
+    except ValueError as exc:
+        raise InputError(
+            f"--hardware {path}: not JSON ({exc}); expected the output of 'sizer probe --json'"
+        ) from None
+    return check_hardware(data, path)
+
+
+def check_hardware(data: Any, path: Path) -> dict[str, Any]:
+    """``data`` (read from ``path``) if it is a probe record one can rank for."""
+    if not isinstance(data, dict) or data.get("format") != HARDWARE_FORMAT:
+        raise InputError(
+            f'--hardware {path}: not a sizer hardware record (no "format": '
+            f"\"{HARDWARE_FORMAT}\"); create one with 'sizer probe --json'"
+        )
+    if data.get("format_version") != HARDWARE_FORMAT_VERSION:
+        raise InputError(
+            f"--hardware {path}: format_version {data.get('format_version')!r} "
+            "is not one this sizer reads (1)"
+        )
+    for section in ("cpu", "memory"):
+        if not isinstance(data.get(section), dict):
+            raise InputError(f"--hardware {path}: the {section!r} section is missing or malformed")
+    if not isinstance(data.get("accelerators", []), list):
+        raise InputError(f"--hardware {path}: 'accelerators' must be a list")
+    total_ram(data, str(path))  # fails here, with the file's name, rather than later
+    return data
+
+
+def total_ram(hw: dict[str, Any], where: str = "this machine") -> int:
+    """Installed RAM; where the record could not read it, the largest shared-memory
+    accelerator's view of it (an iGPU sees nearly all of RAM) — or a clear error."""
+    total = (hw.get("memory") or {}).get("total_bytes")
+    if isinstance(total, int) and total > 0:
+        return total
+    shared = [
+        a.get("memory_total_bytes")
+        for a in hw.get("accelerators") or []
+        if isinstance(a, dict) and a.get("memory_shared_with_ram")
+    ]
+    shared = [s for s in shared if isinstance(s, int) and s > 0]
+    if shared:
+        return max(shared)
+    raise InputError(
+        f"{where}: the hardware record has no memory size; run 'sizer probe --json' there again"
+    )

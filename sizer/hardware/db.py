@@ -1,4 +1,4 @@
-"""The hardware database (``sizer/fleet/data/*.json``: data with a source per entry) and
+"""The hardware database (``sizer/hardware/data/*.json``: data with a source per entry) and
 matching the messy CPU and GPU strings inventories contain against it.
 
 Matching is by *signature*: the distinguishing tokens of an entry's model name (``i5-1145g7``;
@@ -19,9 +19,31 @@ from importlib import resources
 from typing import Any
 
 # Words that never distinguish one part from another
-GENERIC = {"intel", "amd", "apple", "qualcomm", "nvidia", "core", "processor", "cpu", "with",
-           "graphics", "radeon", "gen", "mobile", "geforce", "gpu", "laptop", "generation",
-           "snapdragon", "oryon", "w", "the", "and", "of"}  # fmt: skip
+GENERIC = {
+    "intel",
+    "amd",
+    "apple",
+    "qualcomm",
+    "nvidia",
+    "core",
+    "processor",
+    "cpu",
+    "with",
+    "graphics",
+    "radeon",
+    "gen",
+    "mobile",
+    "geforce",
+    "gpu",
+    "laptop",
+    "generation",
+    "snapdragon",
+    "oryon",
+    "w",
+    "the",
+    "and",
+    "of",
+}
 NOISE = re.compile(r"\((?:r|tm|c)\)|[®™]|@\s*[\d.]+\s*ghz|\b\d+(?:st|nd|rd|th)\s+gen\b", re.I)
 
 
@@ -61,7 +83,7 @@ class Match:
 
 @cache
 def load(kind: str) -> tuple[Entry, ...]:
-    text = resources.files("sizer.fleet").joinpath("data", f"{kind}.json").read_text()
+    text = resources.files("sizer.hardware").joinpath("data", f"{kind}.json").read_text()
     return entries_from(json.loads(text), kind)
 
 

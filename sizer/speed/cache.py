@@ -1,4 +1,4 @@
-"""The calibration cache: speed figures per machine fingerprint and thread count.
+"""The calibration cache: speed figures per machine identity and thread count.
 
 ``$SIZER_HOME/calibration.json`` (format ``sizer.calibration``); the probe runs behind it
 are in ``calibration-runs.jsonl`` next to it. A damaged cache, or one an older sizer wrote,
@@ -7,39 +7,28 @@ is ignored and rewritten by the next calibration, never fatal.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
+from sizer.hardware.identity import identity
+from sizer.hardware.record import Hardware
 from sizer.paths import sizer_home
-from sizer.probe.records import Hardware
-from sizer.speed import SpeedParams
+from sizer.speed.model import SpeedParams
 
 CALIBRATION_FORMAT = "sizer.calibration"
-CALIBRATION_VERSION = 2  # 2: SpeedParams gained fast_types and slow_type_cost
+# 2: SpeedParams gained fast_types and slow_type_cost; 3: keyed by the machine identity
+# (CPUID family/model/stepping and ISA, not the brand string: a Zen 3 and a Zen 5 VM both
+# say "AMD EPYC"), so every machine calibrates once more.
+CALIBRATION_VERSION = 3
 
 
-def as_record(hw: Hardware | dict[str, Any]) -> dict[str, Any]:
-    """A probe record as JSON-shaped data: this machine's ``Hardware`` or a loaded file."""
-    return hw.to_dict() if isinstance(hw, Hardware) else hw
-
-
-def fingerprint(hw: Hardware | dict[str, Any]) -> str:
-    """Same CPU, core counts, memory size and llama.cpp version: same calibration."""
-    data = as_record(hw)
-    cpu, memory = data.get("cpu") or {}, data.get("memory") or {}
-    llama = data.get("llama_cpp") or {}
-    total = memory.get("total_bytes") or 0
-    key = [
-        cpu.get("brand"),
-        cpu.get("arch"),
-        cpu.get("physical_cores"),
-        cpu.get("logical_cpus"),
-        round(total / (1 << 30)),
-        llama.get("version"),
-    ]
-    return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:16]
+def machine_key(hw: Hardware | dict[str, Any]) -> str:
+    """Same CPU (identity, not brand), memory size and llama.cpp version: same calibration
+    and the same machine for its runs. GPUs are left out: these are the CPU's figures."""
+    data = hw.to_dict() if isinstance(hw, Hardware) else hw
+    llama = (data.get("llama_cpp") or {}).get("version")
+    return identity(data).key(gpus=False, extra={"llama_cpp": llama})
 
 
 def cache_path() -> Path:
@@ -57,7 +46,7 @@ def load_cached(hw: Hardware | dict[str, Any], threads: int) -> SpeedParams | No
         data = json.loads(cache_path().read_text(encoding="utf-8"))
         if data.get("format_version") != CALIBRATION_VERSION:
             return None  # an older sizer's figures: calibrate again
-        entry = data["machines"][fingerprint(hw)][str(threads)]
+        entry = data["machines"][machine_key(hw)][str(threads)]
         entry["fast_types"] = tuple(entry["fast_types"])
         return SpeedParams(**entry)
     except (OSError, ValueError, KeyError, TypeError):
@@ -68,7 +57,7 @@ def forget(hw: Hardware | dict[str, Any], threads: int) -> None:
     """Drop this machine's cached calibration at ``threads`` (``--recalibrate``)."""
     try:
         data = json.loads(cache_path().read_text(encoding="utf-8"))
-        del data["machines"][fingerprint(hw)][str(threads)]
+        del data["machines"][machine_key(hw)][str(threads)]
     except (OSError, ValueError, KeyError, TypeError):
         return
     cache_path().write_text(json.dumps(data, indent=1), encoding="utf-8")
@@ -83,7 +72,7 @@ def store(hw: Hardware | dict[str, Any], params: SpeedParams) -> None:
         machines = dict(data["machines"])
     except (OSError, ValueError, KeyError, TypeError):
         machines = {}
-    machines.setdefault(fingerprint(hw), {})[str(params.threads)] = params.to_dict()
+    machines.setdefault(machine_key(hw), {})[str(params.threads)] = params.to_dict()
     payload = {
         "format": CALIBRATION_FORMAT,
         "format_version": CALIBRATION_VERSION,

@@ -1,11 +1,11 @@
 """What the corpus teaches the speed model about a machine.
 
-For every CPU run in the corpus, the prior (``sizer.calibrate.prior_params``: the machine's
+For every CPU run in the corpus, the prior (``sizer.speed.prior.prior_params``: the machine's
 kernel measurements x fitted efficiencies, else documented per-core defaults) predicts its
 decode and prefill speed; measured / predicted is that machine's correction. For a target
 machine:
 
-- a profile of the *same hardware* (same CPU model and cores, same GPU) gives its own
+- a profile of the *same hardware* (``sizer.hardware.identity``, RAM aside) gives its own
   correction: confidence "measured";
 - otherwise the profiled machines calibrate the prior's efficiency figure that matters most
   for an unknown CPU: how fast one core streams memory (``learned_per_thread``, from their
@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sizer.profiles.corpus import Corpus
-from sizer.profiles.format import hardware_key, machine_label
-from sizer.speed import SpeedParams, SpeedShape, predict
+from sizer.hardware.identity import hardware_key, identity, machine_label, same_hardware
+from sizer.speed.model import SpeedParams, SpeedShape, predict
+
+if TYPE_CHECKING:  # the corpus is read by sizer.profiles; this module only learns from it
+    from sizer.profiles.corpus import Corpus
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ def _corpus_run(run: dict[str, Any], hw: dict[str, Any], profile: dict[str, Any]
     fields = {k: v for k, v in shape.items() if k != "source"}
     return CorpusRun(
         machine=hardware_key(hw),
-        label=machine_label(profile),
+        label=machine_label(hw),
         hardware=hw,
         threads=config["threads"],
         shape=SpeedShape(**fields),
@@ -96,14 +98,14 @@ def _corpus_run(run: dict[str, Any], hw: dict[str, Any], profile: dict[str, Any]
 
 def _steady(metrics: dict[str, Any], name: str) -> float | None:
     """The median, unless the run was disturbed (CV above the calibration's limit)."""
-    from sizer.calibrate import UNSTABLE_CV
+    from sizer.speed.observe import UNSTABLE_CV
 
     stats = metrics.get(name) or {}
     return None if (stats.get("cv") or 0.0) > UNSTABLE_CV else stats.get("median")
 
 
 def prior_for(hw: dict[str, Any], threads: int, per_thread: float | None = None) -> SpeedParams:
-    from sizer.calibrate import prior_params
+    from sizer.speed.prior import prior_params
 
     return prior_params(hw, threads, per_thread)
 
@@ -120,12 +122,16 @@ def learned_per_thread(runs: list[CorpusRun]) -> float | None:
     the corpus's memory-bound few-thread decode runs show: the median over machines, each
     machine's own median first. The documented default (10 GB/s) is a 2018 laptop core's;
     the corpus says what cores reach now."""
-    from sizer.calibrate import KERNEL_EFFICIENCY
+    from sizer.speed.prior import KERNEL_EFFICIENCY
 
     by_machine: dict[str, list[float]] = {}
     for run in runs:
-        if (run.decode_tok_s and run.depth == 0 and run.threads <= BANDWIDTH_RUN_MAX_THREADS
-                and run.shape.decode_weight_bytes >= BANDWIDTH_RUN_MIN_BYTES):  # fmt: skip
+        if (
+            run.decode_tok_s
+            and run.depth == 0
+            and run.threads <= BANDWIDTH_RUN_MAX_THREADS
+            and run.shape.decode_weight_bytes >= BANDWIDTH_RUN_MIN_BYTES
+        ):
             rate = run.decode_tok_s * run.shape.decode_weight_bytes / run.threads
             by_machine.setdefault(run.machine, []).append(rate / KERNEL_EFFICIENCY["bandwidth"])
     if len(by_machine) < MIN_MACHINES_FOR_DEFAULTS:
@@ -149,8 +155,10 @@ def machine_corrections(
     by_machine: dict[str, list[tuple[float | None, float | None]]] = {}
     for run in runs:
         by_machine.setdefault(run.machine, []).append(ratios(run, per_thread))
-    return {m: (_median([d for d, _ in rs]), _median([p for _, p in rs]))
-            for m, rs in by_machine.items()}  # fmt: skip
+    return {
+        m: (_median([d for d, _ in rs]), _median([p for _, p in rs]))
+        for m, rs in by_machine.items()
+    }
 
 
 def _median(values: list[float | None]) -> float | None:
@@ -164,12 +172,12 @@ def correction(hw: dict[str, Any], runs: list[CorpusRun]) -> Correction | None:
     if not runs:
         return None
     per_thread = learned_per_thread(runs)
-    target = hardware_key(hw)
-    mine = [r for r in runs if r.machine == target]
+    target = identity(hw)
+    mine = [r for r in runs if same_hardware(target, identity(r.hardware))]
     if mine:  # only this machine's ratios are needed: a fleet asks once per configuration
-        decode, prefill = machine_corrections(mine, per_thread)[target]
-        label = mine[0].label
-        basis = f"profile of this hardware ({label})"
+        pairs = [ratios(run, per_thread) for run in mine]
+        decode, prefill = _median([d for d, _ in pairs]), _median([p for _, p in pairs])
+        basis = f"profile of this hardware ({mine[0].label})"
         return Correction(decode, prefill, "measured", basis, per_thread)
     if per_thread is None:
         return None

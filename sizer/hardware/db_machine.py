@@ -6,11 +6,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from sizer.fleet.hwdb import Entry
+from sizer.hardware.db import Entry
 
-X86_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl",
-             "avx512dq", "avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile", "amx_int8",
-             "amx_bf16")  # fmt: skip
+X86_FLAGS = (
+    "sse4_2",
+    "avx",
+    "avx2",
+    "fma",
+    "f16c",
+    "avx512f",
+    "avx512bw",
+    "avx512vl",
+    "avx512dq",
+    "avx512_vnni",
+    "avx512_bf16",
+    "avx_vnni",
+    "amx_tile",
+    "amx_int8",
+    "amx_bf16",
+)
 # database ISA names that stand for several probe flags; any other name is the flag itself
 ISA_FLAGS = {
     "avx2": ("sse4_2", "avx", "avx2"),
@@ -20,8 +34,9 @@ ISA_FLAGS = {
 ARM_VENDORS = ("Apple", "Qualcomm")
 
 
-def hardware_record(cpu: Entry, ram_bytes: int, gpu: Entry | None = None,
-                    vram_bytes: int | None = None) -> dict[str, Any]:  # fmt: skip
+def hardware_record(
+    cpu: Entry, ram_bytes: int, gpu: Entry | None = None, vram_bytes: int | None = None
+) -> dict[str, Any]:
     data = cpu.data
     arch = "aarch64" if cpu.vendor in ARM_VENDORS else "x86_64"
     accelerators = _integrated(cpu, ram_bytes)
@@ -93,8 +108,10 @@ def _core_groups(data: dict[str, Any]) -> list[dict[str, Any]]:
     threads = data.get("threads") or p + e
     if not e:
         return [{"kind": "all", "physical_cores": p, "logical_cpus": threads}]
-    return [{"kind": "P", "physical_cores": p, "logical_cpus": max(p, threads - e)},
-            {"kind": "E", "physical_cores": e, "logical_cpus": e}]  # fmt: skip
+    return [
+        {"kind": "P", "physical_cores": p, "logical_cpus": max(p, threads - e)},
+        {"kind": "E", "physical_cores": e, "logical_cpus": e},
+    ]
 
 
 def isa_flags(names: list[str], arch: str) -> dict[str, bool]:
@@ -116,11 +133,28 @@ def _integrated(cpu: Entry, ram_bytes: int) -> list[dict[str, Any]]:
             "memory_bandwidth_gbs": (cpu.data.get("memory") or {}).get("max_bandwidth_gbs"),
             "fp16_tflops": igpu.get("fp16_tflops"),
         }  # unified memory: the SoC's bandwidth
-        out.append({"kind": "gpu", "vendor": cpu.vendor, "name": name, "integrated": True,
-                    "memory_total_bytes": ram_bytes, "memory_shared_with_ram": True,
-                    "spec": spec, "source": "hardware database"})  # fmt: skip
+        out.append(
+            {
+                "kind": "gpu",
+                "vendor": cpu.vendor,
+                "name": name,
+                "integrated": True,
+                "memory_total_bytes": ram_bytes,
+                "memory_shared_with_ram": True,
+                "spec": spec,
+                "source": "hardware database",
+            }
+        )
     if npu:
-        out.append({"kind": "npu", "vendor": cpu.vendor, "name": str(npu.get("name")),
-                    "integrated": True, "memory_shared_with_ram": True,
-                    "tops": npu.get("tops"), "source": "hardware database"})  # fmt: skip
+        out.append(
+            {
+                "kind": "npu",
+                "vendor": cpu.vendor,
+                "name": str(npu.get("name")),
+                "integrated": True,
+                "memory_shared_with_ram": True,
+                "tops": npu.get("tops"),
+                "source": "hardware database",
+            }
+        )
     return out

@@ -1,4 +1,4 @@
-"""What one benchmark run is: a model on a backend and device, with one thread count and depth.
+"""What one run is: a model on a backend and device, with one thread count and depth.
 
 A ``RunConfig`` is sent to the worker as JSON, so it holds only plain values. Its ``key``
 identifies the run for ``--resume``: the model's header hash plus every setting that
