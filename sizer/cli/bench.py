@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-DEFAULT_OUT = Path("results") / "bench.jsonl"
+BENCH_FILE = "bench.jsonl"  # in sizer.paths.results_dir()
 
 
 def _depths(value: str) -> list[int]:
@@ -93,8 +93,12 @@ def bench_command(
         float, typer.Option(min=0.1, help="Seconds one run may take before it is killed.")
     ] = 3600,
     out: Annotated[
-        Path, typer.Option(help="JSONL file each finished run is appended to.")
-    ] = DEFAULT_OUT,
+        Path | None,
+        typer.Option(
+            help="JSONL file each finished run is appended to "
+            "(default: bench.jsonl in $SIZER_RESULTS, else $SIZER_HOME/results)."
+        ),
+    ] = None,
     resume: Annotated[
         bool, typer.Option(help="Skip runs already recorded as finished in --out.")
     ] = False,
@@ -154,6 +158,10 @@ def bench_command(
 ) -> None:
     """Measure load time, TTFT, prefill and decode tok/s, inter-token latency and peak memory;
     with --tasks or --task-file, measure task accuracy, latency and failure behaviour."""
+    if out is None:
+        from sizer.paths import results_dir
+
+        out = results_dir() / BENCH_FILE
     import json
 
     if endpoint is not None:

@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from sizer.cli.render_models import render_inspect, render_scan
-
 app = typer.Typer(
-    help="GGUF files: inspect one, or find the ones already on disk.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="GGUF files: inspect one, or find the ones already on disk.",
+    no_args_is_help=True,
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -30,6 +30,8 @@ def inspect_command(
     if as_json:
         typer.echo(json.dumps({"path": str(file), **spec.to_dict()}, indent=2))
     else:
+        from sizer.cli.render_models import render_inspect
+
         typer.echo(render_inspect(file, spec))
 
 
@@ -61,6 +63,8 @@ def scan_command(
         ]
         typer.echo(json.dumps(rows, indent=2))
     else:
+        from sizer.cli.render_models import render_scan
+
         typer.echo(render_scan(models))
 
 

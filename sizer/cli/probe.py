@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from sizer.cli.render_probe import render_probe
-
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the versioned JSON record.")]
 MeasureOption = Annotated[
     bool, typer.Option("--measure", help="Also run the bandwidth and matmul kernels (~15 s).")
@@ -45,6 +43,8 @@ def probe_command(
     if as_json:
         typer.echo(json.dumps(hw.to_dict(), indent=2))
     else:
+        from sizer.cli.render_probe import render_probe
+
         typer.echo(render_probe(hw))
 
 

@@ -11,6 +11,7 @@ import typer
 from sizer.errors import InputError
 
 app = typer.Typer(
+    rich_markup_mode=None,
     help="Result profiles: share what a machine measured, check and import them.",
     no_args_is_help=True,
 )
@@ -38,7 +39,10 @@ def _checked_or_fail(profile: dict, name: str) -> None:
 def export_command(
     results: Annotated[
         list[Path] | None,
-        typer.Argument(help="Result files (JSONL) or folders of them; default: results/."),
+        typer.Argument(
+            help="Result files (JSONL) or folders of them; default: $SIZER_RESULTS, "
+            "else $SIZER_HOME/results."
+        ),
     ] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="The profile to write.")] = Path(
         "profile.json"
@@ -46,10 +50,11 @@ def export_command(
     title: Annotated[str | None, typer.Option(help="A one-line title for the profile.")] = None,
 ) -> None:
     """Build a shareable profile from saved results (runs nothing, asks nothing)."""
+    from sizer.paths import results_dir
     from sizer.profiles.export import export, load_records
     from sizer.profiles.format import dumps, machine_label
 
-    profile = export(load_records(results or [Path("results")]), title)
+    profile = export(load_records(results or [results_dir()]), title)
     _checked_or_fail(profile, str(output))
     write_atomically(output, dumps(profile))
     typer.echo(

@@ -14,17 +14,21 @@ from sizer.errors import InputError
 def report_command(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Result files (JSONL), profiles (JSON) or folders; default: results/."),
+        typer.Argument(
+            help="Result files (JSONL), profiles (JSON) or folders; default: "
+            "$SIZER_RESULTS, else $SIZER_HOME/results."
+        ),
     ] = None,
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write.")] = Path(
         "report"
     ),
 ) -> None:
     """Markdown and self-contained HTML report with charts (PNG and SVG), from saved files."""
+    from sizer.paths import results_dir
     from sizer.report.data import load_sources
     from sizer.report.document import write_report
 
-    sources = load_sources(paths or [Path("results")])
+    sources = load_sources(paths or [results_dir()])
     written = write_report(sources, output)
     typer.echo(
         f"wrote {written.markdown} and {written.html} "

@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 
 app = typer.Typer(
-    help="Task suites: list the built-in ones, validate your own.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Task suites: list the built-in ones, validate your own.",
+    no_args_is_help=True,
 )
 
 

@@ -52,15 +52,13 @@ def tier_of(params_b: float) -> str:
 
 
 def assess(hw: dict[str, Any], w: Workload, corpus, catalog) -> Assessment:
-    from sizer.hardware.record import total_ram
-    from sizer.hardware.threads import threads_for
-    from sizer.recommend import recommend
-    from sizer.speed.corpus import params_from_corpus
+    """``sizer recommend --hardware`` for one configuration (the same entry point), with the
+    corpus and catalog read once for the whole fleet and no local files (their disks are
+    not here)."""
+    from sizer.recommend.answer import recommend
 
-    params = params_from_corpus(hw, threads_for(hw), corpus)
-    total = total_ram(hw)
-    budget = total - w.headroom_bytes(total)
-    ranking = recommend(w, hw, params, budget_bytes=budget, catalog=catalog)
+    answer = recommend(w, hw, records=[], corpus=corpus, local=[], catalog=catalog)
+    ranking, params = answer.ranking, answer.speed_params
     top = ranking.top
     if top is not None:
         # The tier is the largest model that meets the workload there; the pick is recommend's

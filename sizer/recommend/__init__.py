@@ -1,9 +1,10 @@
 """``sizer recommend``: which model, quant and backend fit this machine and this job.
 
-Python API twin: ``recommend(workload, hardware, cpu_params, records=…, local_paths=…)``.
-The parts: ``workload`` (what the job needs), ``candidates`` (what could run and how fast,
-from ``sizer.speed`` and ``sizer.calibrate``), ``quality`` (measured task scores or a
-prior), ``devices`` (CPU, GPUs, NPU) and ``rank`` (the pure ranking).
+The entry point is ``answer.recommend(workload, hardware)`` (``sizer.api.recommend`` wraps
+it). The parts: ``workload`` (what the job needs), ``candidates`` (what could run and how
+fast, from ``sizer.speed``), ``quality`` (measured task scores or a prior), ``devices``
+(CPU, GPUs, NPU), ``rank`` (the pure ranking) and, here, ``rank_for_machine`` (every option
+on every place of one machine), local files and result records.
 """
 
 from __future__ import annotations
@@ -172,7 +173,7 @@ def resolve_cached(path: Path) -> ResolvedModel:
     )
 
 
-def recommend(
+def rank_for_machine(
     w: Workload,
     hw: dict[str, Any],
     cpu_params: SpeedParams,
@@ -211,4 +212,44 @@ def recommend(
     return rank(candidates, w, budget_bytes)
 
 
-__all__ = ["Workload", "how_to_get", "identify", "local_files", "recommend"]
+def results_records(paths: list[Path] | None) -> list[dict[str, Any]]:
+    """Measured runs and task scores: every *.jsonl in the given files and folders (None:
+    the results folder, ``sizer.paths.results_dir``). A damaged file is skipped."""
+    from sizer.bench.results import is_local, load
+    from sizer.paths import results_dir
+
+    if paths is None:
+        paths = [p for p in (results_dir(),) if p.is_dir()]
+    files = []
+    for p in paths:
+        if p.is_dir():
+            files += sorted(p.glob("*.jsonl"))
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise InputError(f"--results {p}: no such file or folder")
+    found = []
+    for f in files:
+        try:
+            found += [r for r in load(f) if isinstance(r, dict) and is_local(r)]
+        except (OSError, ValueError, InputError):
+            continue  # a damaged results file must not stop a recommendation
+    return found
+
+
+def local_gguf_files(paths: list[Path], this_machine: bool) -> list[ResolvedModel]:
+    """GGUFs among ``paths`` and, for this machine, in its usual stores and sizer's models
+    folder (another machine's disk is not here: only the paths given)."""
+    from sizer.models.discover import scan
+    from sizer.paths import sizer_home
+
+    if not this_machine and not paths:
+        return []
+    extra = list(paths)
+    if this_machine:
+        extra.append(sizer_home() / "models")
+    found = scan([p for p in extra if p.exists()], default_stores=this_machine, inspect=False)
+    return local_files(m.path for m in found if not m.error)
+
+
+__all__ = ["Workload", "how_to_get", "identify", "local_files", "rank_for_machine"]

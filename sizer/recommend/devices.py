@@ -1,6 +1,6 @@
 """Where a model can run on a machine, and the speed figures for each place.
 
-The CPU's figures come from the calibration (``sizer.calibrate``). Accelerators follow the
+The CPU's figures come from the calibration (``sizer.speed.sources``). Accelerators follow the
 same speed model with their own figures, all labelled "estimated" (this project has no
 GPU to calibrate on): memory bandwidth and dense FP16 throughput from the vendors' spec
 sheets, scaled by the fraction llama.cpp reaches (FIELD-NOTES: Apple GPUs 0.5-0.9 of spec

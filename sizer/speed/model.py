@@ -26,7 +26,7 @@ reaches, not what a spec sheet says):
 - TTFT = p x prefill seconds per token (the first token's logits come out of the prefill).
 
 Where the four throughputs and two overheads come from (``SpeedParams.source``) is the
-calibration's business (``sizer.calibrate``); this module only evaluates and fits.
+calibration's business (``sizer.speed.sources``); this module only evaluates and fits.
 """
 
 from __future__ import annotations
@@ -250,7 +250,7 @@ def fit_params(observations: list[Observation], prior: SpeedParams, source: str)
     """Fit bandwidth and attention throughputs to measured runs at one thread count.
 
     The per-layer overheads stay as the prior has them (they come from a probe model whose
-    weights are negligible, see ``sizer.calibrate``). With runs at two or more depths both
+    weights are negligible, see ``sizer.speed.calibration``). With runs at two or more depths both
     the bandwidth (or matmul throughput) and the attention throughput are fitted; with one
     depth only the first is, and the attention throughput keeps the prior's ratio to it.
     Nonsense fits (a negative throughput from noisy data) fall back the same way.

@@ -1,0 +1,131 @@
+"""The one entry point of a recommendation: a machine and a workload in, a ranking with the
+figures it was made from out (``sizer.api.recommend``, ``sizer recommend`` and each
+configuration of ``sizer fleet`` all come through here).
+
+The machine is this one (probed; its CPU figures from its calibration, which the caller may
+hand in as ``calibrate``) or another one's ``sizer.hardware`` record (its figures from the
+profile corpus or the prior). The ranking itself (``rank_for_machine``) is pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sizer.hardware.record import Hardware, total_ram
+from sizer.hardware.threads import threads_for
+from sizer.models.resolve import ResolvedModel
+from sizer.recommend.rank import Ranking, nearest, unmet, why_not
+from sizer.recommend.workload import Workload
+from sizer.speed.model import SpeedParams
+from sizer.speed.sources import Calibrate, cpu_params
+
+RECOMMENDATION_FORMAT = "sizer.recommendation"
+RECOMMENDATION_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    ranking: Ranking
+    speed_params: SpeedParams  # the CPU's figures the ranking used, with their source
+    total_ram_bytes: int
+    hardware: dict[str, Any]  # the sizer.hardware record ranked for
+    live: Hardware | None  # this machine's probe; None for another machine's record
+
+    def to_dict(self, elapsed_s: float | None = None, verified: Any = None) -> dict[str, Any]:
+        """The ``sizer.recommendation`` JSON (format version 1)."""
+        ranking = self.ranking
+        return {
+            "format": RECOMMENDATION_FORMAT,
+            "format_version": RECOMMENDATION_VERSION,
+            "workload": ranking.workload.to_dict(),
+            "total_ram_bytes": self.total_ram_bytes,
+            "budget_bytes": ranking.budget_bytes,
+            "speed_params": self.speed_params.to_dict(),
+            "top": ranking.top.to_dict() if ranking.top else None,
+            "passing": [v.to_dict() for v in ranking.passing],
+            "why_not": [v.to_dict() for v in why_not(ranking)],
+            "unmet": unmet(ranking) if not ranking.passing else [],
+            "nearest": [v.to_dict() for v in nearest(ranking)],
+            "verify": verified,
+            "elapsed_s": elapsed_s,
+        }
+
+
+def recommend(
+    workload: Workload,
+    hardware: dict[str, Any] | None = None,
+    *,
+    records: list[dict[str, Any]] | None = None,
+    corpus=None,
+    local: list[ResolvedModel] | None = None,
+    catalog=None,
+    calibrate: Calibrate | None = None,
+    recalibrate: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> Recommendation:
+    """Rank every catalog model and local file for ``workload`` on ``hardware`` (None: this
+    machine, probed now). ``records``: measured runs and task scores (None: the results
+    folder's); ``corpus``: the profile corpus (None: the default one); ``local``: GGUFs to
+    consider beside the catalog (None: those on this machine, or none for another's
+    record); ``calibrate`` measures this machine when it has no cached calibration."""
+    from sizer.profiles.corpus import load_corpus, task_records
+    from sizer.recommend import local_gguf_files, rank_for_machine, results_records
+    from sizer.recommend.candidates import catalog_options
+
+    # The catalog's tensor layouts (pure Python) are computed while the probe waits on its
+    # llama.cpp child process and OpenVINO: a third of a second off every answer.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        options = pool.submit(catalog_options) if catalog is None else None
+        hw, live = _machine(hardware)
+        found = results_records(None) if records is None else list(records)
+        catalog = options.result() if options is not None else catalog
+    corpus = load_corpus() if corpus is None else corpus
+    found += task_records(corpus)
+    threads = threads_for(hw)
+    if recalibrate and live is not None:
+        from sizer.speed import cache
+
+        cache.forget(hw, threads)
+    params = cpu_params(
+        hw,
+        threads,
+        found,
+        live=live,
+        calibrate=calibrate,
+        progress=progress,
+        fresh=recalibrate,
+        corpus=corpus,
+    )
+    total = total_ram(hw)
+    if local is None:
+        local = local_gguf_files([], this_machine=live is not None)
+    ranking = rank_for_machine(
+        workload,
+        hw,
+        params,
+        records=found,
+        local=local,
+        budget_bytes=total - workload.headroom_bytes(total),
+        catalog=catalog,
+    )
+    return Recommendation(ranking, params, total, hw, live)
+
+
+def _machine(hardware: dict[str, Any] | None) -> tuple[dict[str, Any], Hardware | None]:
+    if hardware is not None:
+        return hardware, None
+    from sizer.probe import probe
+
+    live = probe()
+    return live.to_dict(), live
+
+
+def record_of(path: Path) -> dict[str, Any]:
+    """Another machine's ``sizer probe --json`` record, checked enough to rank for it."""
+    from sizer.hardware.record import load_hardware
+
+    return load_hardware(path)
