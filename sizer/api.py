@@ -45,13 +45,14 @@ def recommend(
     results: list[Path] | None = None,
     paths: list[Path] | None = None,
     calibrate: bool = True,
+    recalibrate: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> Recommendation:
     """Which model, quant and backend to run for ``workload`` (default: chat) on this machine,
     or on another one given its ``sizer probe --json`` record (a dict or a file). ``results``:
     result files or folders with measured runs (default: the results folder); ``paths``:
     more GGUF files to consider. This machine is calibrated once (20-30 s, then cached)
-    unless ``calibrate`` is off."""
+    unless ``calibrate`` is off; ``recalibrate`` measures it again."""
     from sizer.hardware.record import load_hardware
     from sizer.recommend import local_gguf_files, results_records
     from sizer.recommend.answer import recommend as rank
@@ -66,6 +67,7 @@ def recommend(
         records=results_records(results),
         local=local_gguf_files(list(paths or []), this_machine=record is None),
         calibrate=run_calibration,
+        recalibrate=recalibrate,
         progress=progress,
     )
 
@@ -75,9 +77,9 @@ def bench(models: list[str], out: Path | None = None, **request: Any) -> list[di
     appended to ``out`` (default: bench.jsonl in the results folder); ``request`` takes
     ``sizer.bench.BenchRequest``'s other fields (threads, depths, measurement, backends...)."""
     from sizer.bench import BenchRequest, run_bench
-    from sizer.paths import results_dir
+    from sizer.paths import bench_results
 
-    target = out or results_dir() / "bench.jsonl"
+    target = out or bench_results()
     return run_bench(BenchRequest(models=list(models), out=target, **request), probe())
 
 

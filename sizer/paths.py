@@ -27,3 +27,8 @@ def results_dir() -> Path:
     """The results folder: ``$SIZER_RESULTS``, else ``$SIZER_HOME/results``."""
     env = os.environ.get("SIZER_RESULTS")
     return Path(env).expanduser() if env else sizer_home() / "results"
+
+
+def bench_results() -> Path:
+    """``sizer bench``'s default ``--out``: ``bench.jsonl`` in the results folder."""
+    return results_dir() / "bench.jsonl"

@@ -9,8 +9,6 @@ from typing import Annotated
 
 import typer
 
-BENCH_FILE = "bench.jsonl"  # in sizer.paths.results_dir()
-
 
 def _depths(value: str) -> list[int]:
     try:
@@ -159,9 +157,9 @@ def bench_command(
     """Measure load time, TTFT, prefill and decode tok/s, inter-token latency and peak memory;
     with --tasks or --task-file, measure task accuracy, latency and failure behaviour."""
     if out is None:
-        from sizer.paths import results_dir
+        from sizer.paths import bench_results
 
-        out = results_dir() / BENCH_FILE
+        out = bench_results()
     import json
 
     if endpoint is not None:

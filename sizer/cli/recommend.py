@@ -107,25 +107,15 @@ def recommend_command(
 
 
 def _recommend(w, hardware: Path | None, results, paths, recalibrate: bool):
-    from sizer.bench.calibration import run_calibration
-    from sizer.hardware.record import load_hardware
-    from sizer.recommend import local_gguf_files, results_records
-    from sizer.recommend.answer import recommend
+    from sizer.api import recommend
 
     def say(message: str) -> None:
         # On stderr even with --json: a first calibration takes 10-30 s and says so,
         # and stdout stays clean JSON.
         typer.echo(f"calibrating: {message}", err=True)
 
-    record = load_hardware(hardware) if hardware is not None else None
     return recommend(
-        w,
-        record,
-        records=results_records(results),
-        local=local_gguf_files(list(paths or []), this_machine=hardware is None),
-        calibrate=run_calibration,
-        recalibrate=recalibrate,
-        progress=say,
+        w, hardware, results=results, paths=paths, recalibrate=recalibrate, progress=say
     )
 
 

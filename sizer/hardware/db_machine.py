@@ -7,24 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from sizer.hardware.db import Entry
+from sizer.hardware.record import X86_FEATURES
 
-X86_FLAGS = (
-    "sse4_2",
-    "avx",
-    "avx2",
-    "fma",
-    "f16c",
-    "avx512f",
-    "avx512bw",
-    "avx512vl",
-    "avx512dq",
-    "avx512_vnni",
-    "avx512_bf16",
-    "avx_vnni",
-    "amx_tile",
-    "amx_int8",
-    "amx_bf16",
-)
+# The flags a database x86 CPU states (True or False): every canonical x86 feature but AVX-512
+# FP16, which the database does not record.
+X86_FLAGS = tuple(name for name in X86_FEATURES if name != "avx512_fp16")
 # database ISA names that stand for several probe flags; any other name is the flag itself
 ISA_FLAGS = {
     "avx2": ("sse4_2", "avx", "avx2"),

@@ -17,7 +17,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sizer.hardware.record import Hardware
+from sizer.hardware.record import Hardware, as_record
 
 GIB = 1 << 30
 
@@ -53,7 +53,7 @@ class MachineIdentity:
 
 def identity(hw: Hardware | dict[str, Any]) -> MachineIdentity:
     """The identity of a probe record (this machine's ``Hardware`` or a loaded file)."""
-    data = hw.to_dict() if isinstance(hw, Hardware) else hw
+    data = as_record(hw)
     cpu = data.get("cpu") or {}
     total = (data.get("memory") or {}).get("total_bytes")
     return MachineIdentity(

@@ -13,6 +13,28 @@ from typing import Any
 
 from sizer.errors import InputError
 
+# The ISA features that matter for inference, under sizer's canonical names (how each OS
+# names them is sizer.probe.isa's business; the hardware database uses these names too).
+X86_FEATURES = (
+    "sse4_2",
+    "avx",
+    "avx2",
+    "fma",
+    "f16c",
+    "avx512f",
+    "avx512bw",
+    "avx512vl",
+    "avx512dq",
+    "avx512_vnni",
+    "avx512_bf16",
+    "avx512_fp16",
+    "avx_vnni",
+    "amx_tile",
+    "amx_int8",
+    "amx_bf16",
+)
+ARM_FEATURES = ("neon", "fp16", "dotprod", "i8mm", "bf16", "sve", "sve2", "sme")
+
 HARDWARE_FORMAT = "sizer.hardware"
 HARDWARE_FORMAT_VERSION = 1
 
@@ -53,7 +75,7 @@ class CpuInfo:
     max_freq_mhz: float | None = None
     # Total bytes per cache level across the package(s), as lscpu reports ("l1d", "l2", "l3").
     cache_bytes: dict[str, int] = field(default_factory=dict)
-    # Inference-relevant ISA features, canonical names (see sizer.probe.isa), True/False.
+    # Inference-relevant ISA features, canonical names (X86_FEATURES, ARM_FEATURES), True/False.
     isa: dict[str, bool] = field(default_factory=dict)
 
 
@@ -161,6 +183,11 @@ class Hardware:
         for record, result in zip(body["measurements"], self.measurements, strict=True):
             record["stats"]["spread"] = result.stats.spread
         return {"format": HARDWARE_FORMAT, "format_version": HARDWARE_FORMAT_VERSION, **body}
+
+
+def as_record(hw: Hardware | dict[str, Any]) -> dict[str, Any]:
+    """A probe record as JSON-shaped data: this machine's ``Hardware`` or a loaded file."""
+    return hw.to_dict() if isinstance(hw, Hardware) else hw
 
 
 # ---- reading a record another machine wrote ---------------------------------------------------

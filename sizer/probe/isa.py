@@ -7,25 +7,7 @@ with dot-product / I8MM / SVE. Each OS names them differently; we map all of the
 
 from __future__ import annotations
 
-X86_FEATURES = (
-    "sse4_2",
-    "avx",
-    "avx2",
-    "fma",
-    "f16c",
-    "avx512f",
-    "avx512bw",
-    "avx512vl",
-    "avx512dq",
-    "avx512_vnni",
-    "avx512_bf16",
-    "avx512_fp16",
-    "avx_vnni",
-    "amx_tile",
-    "amx_int8",
-    "amx_bf16",
-)
-ARM_FEATURES = ("neon", "fp16", "dotprod", "i8mm", "bf16", "sve", "sve2", "sme")
+from sizer.hardware.record import ARM_FEATURES, X86_FEATURES
 
 # Linux /proc/cpuinfo "Features" names on arm64 -> canonical.
 _LINUX_ARM = {

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sizer.hardware.record import Hardware, total_ram
@@ -122,10 +121,3 @@ def _machine(hardware: dict[str, Any] | None) -> tuple[dict[str, Any], Hardware 
 
     live = probe()
     return live.to_dict(), live
-
-
-def record_of(path: Path) -> dict[str, Any]:
-    """Another machine's ``sizer probe --json`` record, checked enough to rank for it."""
-    from sizer.hardware.record import load_hardware
-
-    return load_hardware(path)

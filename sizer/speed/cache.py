@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sizer.hardware.identity import identity
-from sizer.hardware.record import Hardware
+from sizer.hardware.record import Hardware, as_record
 from sizer.paths import sizer_home
 from sizer.speed.model import SpeedParams
 
@@ -26,7 +26,7 @@ CALIBRATION_VERSION = 3
 def machine_key(hw: Hardware | dict[str, Any]) -> str:
     """Same CPU (identity, not brand), memory size and llama.cpp version: same calibration
     and the same machine for its runs. GPUs are left out: these are the CPU's figures."""
-    data = hw.to_dict() if isinstance(hw, Hardware) else hw
+    data = as_record(hw)
     llama = (data.get("llama_cpp") or {}).get("version")
     return identity(data).key(gpus=False, extra={"llama_cpp": llama})
 

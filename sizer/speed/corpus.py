@@ -148,19 +148,6 @@ def ratios(run: CorpusRun, per_thread: float | None = None) -> tuple[float | Non
     return decode, prefill
 
 
-def machine_corrections(
-    runs: list[CorpusRun], per_thread: float | None = None
-) -> dict[str, tuple[float | None, float | None]]:
-    """Per machine: the median decode and prefill correction over its runs."""
-    by_machine: dict[str, list[tuple[float | None, float | None]]] = {}
-    for run in runs:
-        by_machine.setdefault(run.machine, []).append(ratios(run, per_thread))
-    return {
-        m: (_median([d for d, _ in rs]), _median([p for _, p in rs]))
-        for m, rs in by_machine.items()
-    }
-
-
 def _median(values: list[float | None]) -> float | None:
     present = [v for v in values if v]
     return statistics.median(present) if present else None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sizer.hardware.record import Hardware
+from sizer.hardware.record import Hardware, as_record
 from sizer.speed.model import SpeedParams
 
 # (make bench-speed, 2026-11-25: 2-core AMD EPYC Zen 3, llama.cpp 0.3.36; means of the 1-
@@ -132,8 +132,3 @@ def fast_matmul_types(hw: Hardware | dict[str, Any]) -> tuple[str, ...]:
 
 def _has_avx512(hw: Hardware | dict[str, Any]) -> bool:
     return bool(((as_record(hw).get("cpu") or {}).get("isa") or {}).get("avx512f"))
-
-
-def as_record(hw: Hardware | dict[str, Any]) -> dict[str, Any]:
-    """A probe record as JSON-shaped data: this machine's ``Hardware`` or a loaded file."""
-    return hw.to_dict() if isinstance(hw, Hardware) else hw
