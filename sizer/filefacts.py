@@ -1,4 +1,5 @@
-"""Facts about model files that are slow to compute, cached by GGUF header hash.
+"""Facts that are slow to compute, cached by a hash of what they are computed from:
+model files by GGUF header hash, profile schema checks by the hash of schema and profile.
 
 Reading a GGUF header with a 150k-token vocabulary takes about a tenth of a second; a
 recommendation that looks at every measured run would spend seconds re-reading the same

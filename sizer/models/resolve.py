@@ -7,10 +7,13 @@ catalog id (``llama3.1-8b``) with a file type (``--quant``, default Q4_K_M).
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sizer import __version__
 from sizer.errors import InputError
 from sizer.estimate import ModelMemoryShape, TensorBytes
 from sizer.models.catalog import CatalogEntry, load_catalog
@@ -19,6 +22,7 @@ from sizer.models.gguf_header import read_header
 from sizer.models.quantmix import FILE_TYPES, tensor_nbytes
 from sizer.models.shapes import typed_layout
 from sizer.models.spec import ModelSpec, local_layer_count, spec_from_header
+from sizer.paths import sizer_home
 
 DEFAULT_FILE_TYPE = "Q4_K_M"
 
@@ -78,11 +82,57 @@ def _from_file(path: Path, source: str, label: str) -> ResolvedModel:
 def from_catalog(entry: CatalogEntry, file_type: str) -> ResolvedModel:
     if file_type not in FILE_TYPES:
         raise InputError(f"--quant {file_type}: use one of {', '.join(FILE_TYPES)}")
-    s = entry.shape
     tensors = tuple(
         TensorBytes(name, dims, t.name, tensor_nbytes(t, dims))
-        for name, dims, t in typed_layout(s, file_type)
+        for name, dims, t in typed_layout(entry.shape, file_type)
     )
+    return _catalog_model(entry, file_type, tensors)
+
+
+def from_catalog_all(entries: list[CatalogEntry], file_types: list[str]) -> list[ResolvedModel]:
+    """``from_catalog`` for every entry at every file type (entry-major order), with the
+    layouts kept in ``$SIZER_HOME/catalog-layouts.json``. Typing every tensor of every
+    catalog model takes 0.2-0.25 s on each recommendation, while the result only changes
+    with an entry's shape or the code that lays tensors out; both are in the key. Names
+    and shapes are stored once per entry, types and sizes once per file type."""
+    path = sizer_home() / "catalog-layouts.json"
+    code = _layout_code_digest()
+    kept = _read_layouts(path, code)
+    out: list[ResolvedModel] = []
+    added = False
+    for entry in entries:
+        key = f"{entry.id} {entry.shape!r} {entry.swa_pattern!r}"
+        layout = kept.get(key)
+        if layout is None or any(ft not in layout["types"] for ft in file_types):
+            kept[key] = layout = _entry_layout(entry, file_types, layout)
+            added = True
+        names, dims = layout["names"], [tuple(d) for d in layout["shapes"]]
+        for file_type in file_types:
+            types, sizes = layout["types"][file_type], layout["bytes"][file_type]
+            tensors = tuple(map(TensorBytes, names, dims, types, sizes))
+            out.append(_catalog_model(entry, file_type, tensors))
+    if added:
+        _write_layouts(path, code, kept)
+    return out
+
+
+def _entry_layout(
+    entry: CatalogEntry, file_types: list[str], known: dict[str, Any] | None
+) -> dict[str, Any]:
+    layout = known or {"names": None, "shapes": None, "types": {}, "bytes": {}}
+    for file_type in file_types:
+        tensors = from_catalog(entry, file_type).memory.tensors
+        layout["names"] = [t.name for t in tensors]
+        layout["shapes"] = [list(t.shape) for t in tensors]
+        layout["types"][file_type] = [t.ggml_type for t in tensors]
+        layout["bytes"][file_type] = [t.n_bytes for t in tensors]
+    return layout
+
+
+def _catalog_model(
+    entry: CatalogEntry, file_type: str, tensors: tuple[TensorBytes, ...]
+) -> ResolvedModel:
+    s = entry.shape
     local = local_layer_count(s.arch, s.n_layers, entry.swa_pattern) if s.sliding_window else 0
     memory = ModelMemoryShape(
         n_layers=s.n_layers,
@@ -99,6 +149,35 @@ def from_catalog(entry: CatalogEntry, file_type: str) -> ResolvedModel:
         tensors=tensors,
     )
     return ResolvedModel(f"{entry.id} {file_type}", "catalog", file_type, memory, entry=entry)
+
+
+def _layout_code_digest() -> str:
+    """sizer's version and the source of the code that lays tensors out and sizes them."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256(__version__.encode())
+    for name in ("quantmix.py", "shapes.py", "ggml.py", "resolve.py"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()
+
+
+def _read_layouts(path: Path, code: str) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    ok = isinstance(data, dict) and data.get("code") == code
+    return data["layouts"] if ok and isinstance(data.get("layouts"), dict) else {}
+
+
+def _write_layouts(path: Path, code: str, layouts: dict[str, Any]) -> None:
+    """Atomic and best effort: a cache that cannot be written only costs time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps({"code": code, "layouts": layouts}), encoding="utf-8")
+        partial.replace(path)
+    except OSError:
+        return
 
 
 def model_identity(resolved: ResolvedModel) -> dict[str, Any]:

@@ -14,8 +14,10 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from sizer.hardware.record import Hardware, LlamaCppBuild
+from sizer.probe.boot_cache import remembered
 from sizer.probe.sysroot import SysRoot
 
 _BACKENDS = ("cuda", "metal", "vulkan", "hip", "sycl", "opencl", "musa", "cann", "blas")
@@ -56,13 +58,19 @@ def backends_in(lib_dir: Path) -> list[str]:
 
 def _ask_child(build: LlamaCppBuild, hw: Hardware) -> None:
     try:
-        done = subprocess.run(
-            [sys.executable, "-c", _CHILD], capture_output=True, text=True, timeout=60, check=True
-        )
-        answer = json.loads(done.stdout.strip().splitlines()[-1])
-    except (OSError, subprocess.SubprocessError, ValueError, IndexError) as exc:
+        answer = remembered("llama_cpp", build.version, _system_info)
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError, KeyError) as exc:
         build.gpu_offload = any(b not in ("cpu", "blas") for b in build.backends)
         hw.note_missing("llama_cpp.system_info", f"llama_cpp failed to load: {type(exc).__name__}")
         return
-    build.gpu_offload = answer["gpu"]
-    build.system_info = answer["info"].strip()
+    build.gpu_offload = bool(answer["gpu"])
+    build.system_info = str(answer["info"]).strip()
+
+
+def _system_info() -> dict[str, Any]:
+    """What the library says about itself, asked in a child process (loading it here would
+    put its shared library and numpy in this process); raises when the child fails."""
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD], capture_output=True, text=True, timeout=60, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -7,10 +7,12 @@ Live: ``openvino.Core`` properties. Captured: the text printed by OpenVINO's
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 from typing import Any
 
 from sizer.hardware.record import Accelerator, Hardware, OpenVinoDevice, OpenVinoInfo
+from sizer.probe.boot_cache import remembered
 from sizer.probe.sysroot import SysRoot
 
 CAPTURE_NAME = "hello_query_device.txt"
@@ -111,12 +113,21 @@ def _load(root: SysRoot, hw: Hardware) -> tuple[str | None, dict | None, list[st
             return None, None, []
         return _captured_version(root), parse_hello_query_device(text), []
     try:
-        return query_live()
+        version, devices, errors = remembered("openvino", _installed_version(), query_live)
+        return version, devices, errors
     except ImportError:
         hw.note_absent("openvino", "the openvino package is not installed")
     except Exception as exc:  # OpenVINO itself failed to start
         hw.note_missing("openvino", f"OpenVINO failed: {str(exc).splitlines()[0][:200]}")
     return None, None, []
+
+
+def _installed_version() -> str:
+    """The openvino package's version without importing it; ImportError when absent."""
+    try:
+        return importlib.metadata.version("openvino")
+    except importlib.metadata.PackageNotFoundError as exc:
+        raise ImportError("openvino is not installed") from exc
 
 
 def _captured_version(root: SysRoot) -> str | None:

@@ -150,7 +150,10 @@ def resolve_cached(path: Path) -> ResolvedModel:
         return {
             "label": resolved.label,
             "file_type": resolved.file_type,
-            "memory": asdict(resolved.memory),
+            "memory": {
+                **asdict(resolved.memory),
+                "tensors": [t._asdict() for t in resolved.memory.tensors],
+            },
             "spec": asdict(resolved.spec),
         }
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sizer.estimate import MemoryEstimate, estimate_memory, plan_offload
 from sizer.models.catalog import CatalogEntry, load_catalog
-from sizer.models.resolve import ResolvedModel, from_catalog
+from sizer.models.resolve import ResolvedModel, from_catalog_all
 from sizer.recommend.devices import OPENVINO_ARCHS, OPENVINO_CPU_RATIO, OPENVINO_QUANTS, Place
 from sizer.recommend.quality import (
     Quality,
@@ -94,8 +94,10 @@ def how_to_get(entry: CatalogEntry, quant: str) -> str:
 
 
 def catalog_options(quants: Iterable[str] = COMMON_QUANTS) -> list[ModelOption]:
+    entries, quants = list(load_catalog().values()), list(quants)
+    resolved = iter(from_catalog_all(entries, quants))
     options = []
-    for entry in load_catalog().values():
+    for entry in entries:
         total, active = parse_params_b(entry.params)
         for quant in quants:
             options.append(
@@ -108,7 +110,7 @@ def catalog_options(quants: Iterable[str] = COMMON_QUANTS) -> list[ModelOption]:
                     active_params_b=active,
                     arch=entry.shape.arch,
                     trained_ctx=entry.shape.context_length,
-                    resolved=from_catalog(entry, quant),
+                    resolved=next(resolved),
                     get=how_to_get(entry, quant),
                     quality_keys=(f"catalog:{entry.id} {quant}",),
                 )

@@ -51,10 +51,6 @@ class SpeedShape:
     matmul_params_by_type: dict[str, int] = field(default_factory=dict)
 
 
-def _elements(dims: tuple[int, ...]) -> int:
-    return math.prod(dims)
-
-
 def _expert_share(name: str, dims: tuple[int, ...], n_expert_used: int) -> float:
     """MoE expert tensors ("..._exps") hold every expert; a token reads only the used ones."""
     if "_exps" in name and len(dims) == 3 and n_expert_used:
@@ -63,16 +59,19 @@ def _expert_share(name: str, dims: tuple[int, ...], n_expert_used: int) -> float
 
 
 def speed_shape(model: ModelMemoryShape) -> SpeedShape:
+    # A few hundred tensors for each of ~130 candidates on every recommendation: the
+    # expert share is only worked out for expert tensors.
     tied = output_is_tied(t.name for t in model.tensors)
     streamed = 0.0
     by_type: dict[str, float] = {}
     for tensor in model.tensors:
-        share = _expert_share(tensor.name, tensor.shape, model.n_expert_used)
-        if streamed_per_token(tensor.name, tied):
+        name, shape = tensor.name, tensor.shape
+        share = _expert_share(name, shape, model.n_expert_used) if "_exps" in name else 1.0
+        if streamed_per_token(name, tied):
             streamed += tensor.n_bytes * share
-        if tensor.name.startswith("blk.") and len(tensor.shape) >= 2:
+        if len(shape) >= 2 and name.startswith("blk."):
             kind = tensor.ggml_type
-            by_type[kind] = by_type.get(kind, 0.0) + _elements(tensor.shape) * share
+            by_type[kind] = by_type.get(kind, 0.0) + math.prod(shape) * share
     per_layer_heads = model.n_head * (model.head_dim_k + model.head_dim_v)
     return SpeedShape(
         n_layers=model.n_layers,
