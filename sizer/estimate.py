@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
-from sizer.models.ggml import GGMLQuantizationType
+from sizer.ggml import GGMLQuantizationType
 
 Q = GGMLQuantizationType
 MIB = 1 << 20

@@ -3,7 +3,7 @@
 import gguf
 import pytest
 
-from sizer.models import ggml
+from sizer import ggml
 
 PAIRS = [
     (ggml.GGMLQuantizationType, gguf.GGMLQuantizationType),

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sizer.errors import InputError
-from sizer.models.ggml import GGML_QUANT_SIZES, GGMLQuantizationType, GGUFValueType
+from sizer.ggml import GGML_QUANT_SIZES, GGMLQuantizationType, GGUFValueType
 
 MAGIC = b"GGUF"
 SUPPORTED_VERSIONS = (2, 3)

@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from sizer.models.ggml import GGML_QUANT_SIZES, GGMLQuantizationType
+from sizer.ggml import GGML_QUANT_SIZES, GGMLQuantizationType
 
 Q = GGMLQuantizationType
 FILE_TYPES = ("Q4_0", "Q4_K_M", "Q5_K_M", "Q6_K", "Q8_0", "F16")

@@ -155,8 +155,8 @@ def _layout_code_digest() -> str:
     """sizer's version and the source of the code that lays tensors out and sizes them."""
     here = Path(__file__).parent
     digest = hashlib.sha256(__version__.encode())
-    for name in ("quantmix.py", "shapes.py", "ggml.py", "resolve.py"):
-        digest.update((here / name).read_bytes())
+    for source in ("quantmix.py", "shapes.py", "resolve.py", "../ggml.py"):
+        digest.update((here / source).read_bytes())
     return digest.hexdigest()
 
 

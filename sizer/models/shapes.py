@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sizer.models.ggml import GGMLQuantizationType
+from sizer.ggml import GGMLQuantizationType
 from sizer.models.quantmix import ModelFacts, assign_types
 
 Layout = list[tuple[str, tuple[int, ...]]]

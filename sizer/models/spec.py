@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sizer.models.ggml import LlamaFileType
+from sizer.ggml import LlamaFileType
 from sizer.models.gguf_header import ArraySummary, GGUFError, GGUFHeader
 
 SHAPE_ONLY_KEY = "sizer.shape_only"
