@@ -14,6 +14,7 @@ from sizer.hardware.db import entries_from, match, normalise
 DB = entries_from(
     {
         "format": "sizer.hardware-db",
+        "format_version": 2,
         "kind": "cpus",
         "entries": [
             {"id": "i5-1145g7", "vendor": "Intel", "model": "Core i5-1145G7"},
@@ -208,6 +209,7 @@ def test_a_database_machine_is_ranked_like_a_probed_one():
     cpu = entries_from(
         {
             "format": "sizer.hardware-db",
+            "format_version": 2,
             "kind": "cpus",
             "entries": [
                 {
@@ -279,6 +281,7 @@ def test_a_configuration_is_assessed_with_a_tier_or_the_obstacle():
     cpu = entries_from(
         {
             "format": "sizer.hardware-db",
+            "format_version": 2,
             "kind": "cpus",
             "entries": [
                 {
@@ -325,7 +328,8 @@ def test_tiers(params_b, tier):
 def test_a_laptop_gpu_runs_on_the_database_figures_not_the_desktop_cards():
     from sizer.hardware.db import load
     from sizer.hardware.db_machine import hardware_record
-    from sizer.recommend.devices import GPU_BANDWIDTH_EFFICIENCY, places
+    from sizer.recommend.devices import places
+    from sizer.speed.devices import GPU_BANDWIDTH_EFFICIENCY
     from sizer.speed.prior import prior_params
 
     cpu = match("Intel(R) Core(TM) i5-1235U", load("cpus")).entry

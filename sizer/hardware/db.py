@@ -6,7 +6,13 @@ Matching is by *signature*: the distinguishing tokens of an entry's model name (
 inventory string; among the entries that match, the most specific (largest signature) wins,
 so "Apple M2 Pro" is the Pro and "AMD Ryzen 7 PRO 7840U" the PRO part where both are listed.
 A string no entry matches, or that two equally specific entries match, is reported — never
-guessed.
+guessed. "Laptop" counts: "RTX 4060 Laptop GPU" is the laptop part (256 GB/s), "RTX 4060"
+the desktop card (272 GB/s). An entry's ``aliases`` are whole names a device reports that do
+not contain its model name, such as nvidia-smi's "NVIDIA A100-PCIE-40GB".
+
+Format ``sizer.hardware-db`` version 2: GPU compute peaks are named for what they are
+(``fp32_vector_tflops``, ``fp16_vector_tflops``, ``fp16_tensor_tflops``, ``int8_tensor_tops``,
+dense); version 1 had one ``fp16_tflops`` field.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from importlib import resources
 from typing import Any
 
 # Words that never distinguish one part from another
+FORMAT, FORMAT_VERSION = "sizer.hardware-db", 2
 GENERIC = {
     "intel",
     "amd",
@@ -35,7 +42,6 @@ GENERIC = {
     "mobile",
     "geforce",
     "gpu",
-    "laptop",
     "generation",
     "snapdragon",
     "oryon",
@@ -88,8 +94,13 @@ def load(kind: str) -> tuple[Entry, ...]:
 
 
 def entries_from(data: dict[str, Any], kind: str) -> tuple[Entry, ...]:
-    if data.get("format") != "sizer.hardware-db" or data.get("kind") != kind:
+    if data.get("format") != FORMAT or data.get("kind") != kind:
         raise ValueError(f"not a sizer hardware database of {kind}")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise ValueError(
+            f"hardware database of {kind}: format_version {data.get('format_version')!r}, "
+            f"this sizer reads {FORMAT_VERSION}"
+        )
     return tuple(Entry(kind, e["id"], e["vendor"], e["model"], e) for e in data["entries"])
 
 
@@ -97,6 +108,9 @@ def match(text: str, entries: tuple[Entry, ...]) -> Match:
     tokens = set(normalise(text))
     if not tokens:
         return Match(None, f"no model name in {text.strip()!r}")
+    exact = [e for e in entries if frozenset(tokens) in _alias_signatures(e)]
+    if len(exact) == 1:
+        return Match(exact[0], None)
     found = [(len(sig), e) for e in entries if (sig := _signature(e)) and sig <= tokens]
     if not found:
         return Match(None, f"not in the hardware database: {text.strip()!r}")
@@ -115,3 +129,9 @@ def _signature_cached(kind: str, entry_id: str, model: str) -> frozenset[str]:
 
 def _signature(entry: Entry) -> frozenset[str]:
     return _signature_cached(entry.kind, entry.id, entry.model)
+
+
+def _alias_signatures(entry: Entry) -> tuple[frozenset[str], ...]:
+    """The names a device reports for itself when they do not contain the model's name
+    (nvidia-smi says "NVIDIA A100-PCIE-40GB"); an alias matches only the whole string."""
+    return tuple(signature(alias) for alias in entry.data.get("aliases") or ())

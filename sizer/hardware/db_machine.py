@@ -71,18 +71,10 @@ def hardware_record(
     }
 
 
-# The database gives NVIDIA's non-tensor FP16 rate (CUDA cores x 2 x boost clock); llama.cpp's
-# prompt processing runs on the tensor cores, which on GeForce/RTX Ampere and Ada do dense
-# FP16 with FP32 accumulation at twice that (NVIDIA's GA102/AD102 whitepapers: RTX 3090 35.6
-# vs 71 TFLOPS) — the figure the recommend spec table holds for desktop cards.
-NVIDIA_TENSOR_OVER_SHADER_FP16 = 2.0
-
-
 def _discrete_spec(gpu: Entry) -> dict[str, Any]:
-    tflops = gpu.data.get("fp16_tflops")
-    if tflops and gpu.vendor == "NVIDIA":
-        tflops *= NVIDIA_TENSOR_OVER_SHADER_FP16
-    return {"memory_bandwidth_gbs": gpu.data.get("memory_bandwidth_gbs"), "fp16_tflops": tflops}
+    """The entry's figures the speed model reads (``sizer.speed.devices`` picks the peak)."""
+    keys = ("memory_bandwidth_gbs", "fp16_vector_tflops", "fp16_tensor_tflops")
+    return {key: gpu.data.get(key) for key in keys}
 
 
 def _physical(data: dict[str, Any]) -> int:
@@ -118,7 +110,7 @@ def _integrated(cpu: Entry, ram_bytes: int) -> list[dict[str, Any]]:
         name = f"{cpu.model} GPU" if cpu.vendor == "Apple" else str(igpu.get("name"))
         spec = {
             "memory_bandwidth_gbs": (cpu.data.get("memory") or {}).get("max_bandwidth_gbs"),
-            "fp16_tflops": igpu.get("fp16_tflops"),
+            "fp16_vector_tflops": igpu.get("fp16_vector_tflops"),
         }  # unified memory: the SoC's bandwidth
         out.append(
             {

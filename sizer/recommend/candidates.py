@@ -16,7 +16,7 @@ from typing import Any
 from sizer.estimate import MemoryEstimate, estimate_memory, plan_offload
 from sizer.models.catalog import CatalogEntry, load_catalog
 from sizer.models.resolve import ResolvedModel, from_catalog_all
-from sizer.recommend.devices import OPENVINO_ARCHS, OPENVINO_CPU_RATIO, OPENVINO_QUANTS, Place
+from sizer.recommend.devices import OPENVINO_ARCHS, OPENVINO_QUANTS, Place
 from sizer.recommend.quality import (
     Quality,
     effective_params_b,
@@ -25,6 +25,7 @@ from sizer.recommend.quality import (
 )
 from sizer.recommend.rank import Candidate
 from sizer.recommend.workload import Workload
+from sizer.speed.devices import OPENVINO_CPU_RATIO
 from sizer.speed.model import (
     SpeedParams,
     SpeedPrediction,

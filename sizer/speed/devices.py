@@ -1,0 +1,112 @@
+"""Speed figures for the places a model can run besides llama.cpp on the CPU.
+
+The CPU's figures come from the calibration (``sizer.speed.sources``). Accelerators follow
+the same speed model with figures from the hardware database (``sizer/hardware/data``),
+all labelled "estimated" (this project has no GPU to calibrate on), scaled by the fraction
+of the spec llama.cpp reaches (FIELD-NOTES: Apple GPUs 0.5-0.9 of spec bandwidth;
+published llama-bench tg runs on RTX 40-series ~0.7-0.8).
+
+Which compute peak a prompt runs at, per device (the database names each peak):
+
+- NVIDIA and AMD with llama.cpp: prompt processing multiplies on the tensor / matrix units
+  (cuBLAS or llama.cpp's MMQ kernels on tensor cores; WMMA on RDNA 3), so the dense FP16
+  tensor peak. Where the database has only the vector FP16 rate (laptop parts), GeForce
+  Ampere and Ada do dense FP16 tensor math with FP32 accumulation at twice it (NVIDIA's
+  GA102/AD102 whitepapers: RTX 3090 35.6 vs 71 TFLOPS, RTX 4090 82.6 vs 165.2).
+- Apple GPUs (Metal): no tensor units; the vector FP16 rate (= FP32 on M-series). Apple
+  published no figure for M3/M4 and third-party ones disagree (their clocks are not
+  published), so those take the GPU core count times M2's per-core rate, the lower of the
+  figures in circulation, and say so.
+- Intel iGPU and NPU through OpenVINO: they read the same system RAM as the CPU, so their
+  decode bandwidth is the CPU's measured read rate at the GPU's efficiency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sizer.hardware.db import load, match
+from sizer.speed.model import SpeedParams
+from sizer.speed.prior import KERNEL_EFFICIENCY
+
+GPU_BANDWIDTH_EFFICIENCY = {"discrete": 0.75, "apple": 0.7, "intel": 0.6}
+GPU_MATMUL_EFFICIENCY = 0.4
+NVIDIA_TENSOR_OVER_VECTOR_FP16 = 2.0
+# M2's 10-core GPU: 1280 ALUs x 2 x 1.398 GHz = 3.58 TFLOPS (gpus.json), per core.
+APPLE_TFLOPS_PER_GPU_CORE = 3.58 / 10
+# Intel iGPU/NPU FP16 throughput is not published (gpus.json leaves it null); a Core Ultra
+# Arc iGPU is in the few-TFLOPS class, and prefill on it is estimated at this figure.
+INTEL_SHARED_RAM_TFLOPS = 4.0
+# OpenVINO GenAI vs llama.cpp on the same GGUF (Qwen2.5-Coder-1.5B Q4_K_M, CPU, measured
+# here with `sizer bench --backend all`): decode 6.3 vs 14 tok/s, prefill 41.9 vs 45,
+# peak memory 3.65 vs 1.9 GiB (it dequantises to its own formats at load).
+OPENVINO_CPU_RATIO = {"decode": 0.45, "prefill": 0.93, "memory": 1.9}
+
+
+@dataclass(frozen=True)
+class GpuFigures:
+    bandwidth_gbs: float
+    matmul_tflops: float
+    peak: str  # which compute peak, in words
+
+
+def gpu_figures(acc: dict[str, Any]) -> GpuFigures | None:
+    """Bandwidth and the prompt-processing peak of a GPU record: the figures it carries
+    (a database machine) and, for what it lacks, its database entry found by name. None
+    when either is unknown: the GPU is not in the database, or its name is ambiguous."""
+    fields = dict(acc.get("spec") or {})
+    entry = match(acc.get("name") or "", load("gpus")).entry
+    for key, value in (entry.data if entry else {}).items():
+        if fields.get(key) is None:
+            fields[key] = value
+    bandwidth = fields.get("memory_bandwidth_gbs")
+    peak = _matmul_peak(fields, (acc.get("vendor") or "").lower())
+    return GpuFigures(bandwidth, *peak) if bandwidth and peak else None
+
+
+def _matmul_peak(fields: dict[str, Any], vendor: str) -> tuple[float, str] | None:
+    tensor, vector = fields.get("fp16_tensor_tflops"), fields.get("fp16_vector_tflops")
+    if vendor in ("nvidia", "amd") and tensor:
+        return tensor, "dense FP16 tensor peak"
+    if vendor == "nvidia" and vector:
+        return vector * NVIDIA_TENSOR_OVER_VECTOR_FP16, "2 x vector FP16 (GeForce tensor rate)"
+    if vector:
+        return vector, "vector FP16 peak"
+    if vendor == "apple" and fields.get("gpu_cores"):
+        cores = fields["gpu_cores"]
+        return cores * APPLE_TFLOPS_PER_GPU_CORE, f"{cores} cores x M2's per-core rate"
+    return None
+
+
+def gpu_params(figures: GpuFigures, efficiency: float, source: str) -> SpeedParams:
+    flops = figures.matmul_tflops * 1e12 * GPU_MATMUL_EFFICIENCY
+    return SpeedParams(
+        threads=0,
+        bandwidth_bytes_s=figures.bandwidth_gbs * 1e9 * efficiency,
+        decode_attn_flop_s=flops / 4,
+        decode_layer_s=2e-5,
+        matmul_flop_s=flops,
+        prefill_attn_flop_s=flops / 2,
+        prefill_layer_s=1e-6,
+        source=f"{source} ({figures.peak})",
+        confidence="estimated",
+    )
+
+
+def shared_ram_params(cpu: SpeedParams, name: str) -> SpeedParams:
+    """An Intel iGPU or NPU: the machine's RAM read rate (the CPU's calibrated bandwidth
+    before llama.cpp's kernel efficiency) at the GPU's efficiency."""
+    raw_gbs = cpu.bandwidth_bytes_s / KERNEL_EFFICIENCY["bandwidth"] / 1e9
+    figures = GpuFigures(raw_gbs, INTEL_SHARED_RAM_TFLOPS, "assumed FP16 peak, not published")
+    return gpu_params(figures, GPU_BANDWIDTH_EFFICIENCY["intel"], f"{name}: system RAM bandwidth")
+
+
+def openvino_cpu_params(cpu: SpeedParams) -> SpeedParams:
+    return replace(
+        cpu,
+        bandwidth_bytes_s=cpu.bandwidth_bytes_s * OPENVINO_CPU_RATIO["decode"],
+        matmul_flop_s=cpu.matmul_flop_s * OPENVINO_CPU_RATIO["prefill"],
+        source=cpu.source + " x measured OpenVINO/llama.cpp ratio",
+        confidence="estimated",
+    )
