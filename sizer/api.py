@@ -53,11 +53,14 @@ def recommend(
     result files or folders with measured runs (default: the results folder); ``paths``:
     more GGUF files to consider. This machine is calibrated once (20-30 s, then cached)
     unless ``calibrate`` is off; ``recalibrate`` measures it again."""
-    from sizer.hardware.record import load_hardware
+    from sizer.hardware.record import check_hardware, load_hardware
     from sizer.recommend import local_gguf_files, results_records
     from sizer.recommend.answer import recommend as rank
 
-    record = load_hardware(Path(hardware)) if isinstance(hardware, str | Path) else hardware
+    if isinstance(hardware, str | Path):
+        record = load_hardware(Path(hardware))
+    else:
+        record = None if hardware is None else check_hardware(hardware, "hardware")
     run_calibration = None
     if calibrate and record is None:
         from sizer.bench.calibration import run_calibration

@@ -142,4 +142,4 @@ def test_a_failed_probe_run_falls_back_to_the_kernels_with_a_label(home, monkeyp
     params = bench_calibration.run_calibration(hw, 2, said.append)
     assert params.source == "kernels at 2 thread(s) x fitted efficiency"
     assert any("probe runs failed (crashed: llama.cpp died)" in m for m in said)
-    assert calibration_cache.load_cached(hw, 2) == params  # cached: the next call is fast
+    assert calibration_cache.load_cached(hw.to_dict(), 2) == params  # cached: the next call is fast

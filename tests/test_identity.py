@@ -4,6 +4,7 @@ stated fact differs."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -52,18 +53,20 @@ def test_same_brand_string_different_cpus_are_different_machines(zen3_and_zen5):
         "2",
     )
     assert not zen3.cpu.isa["avx512f"] and zen5.cpu.isa["avx512f"]
-    assert identity(zen3) != identity(zen5)
-    assert identity(zen3).key() != identity(zen5).key()
-    assert machine_key(zen3) != machine_key(zen5)  # calibration cache, runs, exports
-    assert not same_hardware(identity(zen3), identity(zen5))  # profile corpus
+    assert identity(zen3.to_dict()) != identity(zen5.to_dict())
+    assert identity(zen3.to_dict()).key() != identity(zen5.to_dict()).key()
+    assert machine_key(zen3.to_dict()) != machine_key(
+        zen5.to_dict()
+    )  # calibration cache, runs, exports
+    assert not same_hardware(identity(zen3.to_dict()), identity(zen5.to_dict()))  # profile corpus
 
 
 def test_only_the_cpuid_differs_is_enough(probe_fixture, tmp_path):
     zen3 = probe(probe_fixture("this-machine-epyc"))
     record = zen3.to_dict()
     record["cpu"]["model"] = "33"
-    assert identity(record).key() != identity(zen3).key()
-    assert not same_hardware(identity(record), identity(zen3))
+    assert identity(record).key() != identity(zen3.to_dict()).key()
+    assert not same_hardware(identity(record), identity(zen3.to_dict()))
 
 
 def test_the_same_machine_read_twice_is_one(probe_fixture):
@@ -97,8 +100,8 @@ def test_a_sparse_imported_record_matches_where_no_stated_fact_differs(
         "cpu": {"brand": "AMD EPYC", "arch": "x86_64", "physical_cores": 2, "isa": stated},
         "accelerators": [],
     }
-    assert same_hardware(identity(imported), identity(zen5)) is matches
-    assert same_hardware(identity(zen5), identity(imported)) is matches
+    assert same_hardware(identity(imported), identity(zen5.to_dict())) is matches
+    assert same_hardware(identity(zen5.to_dict()), identity(imported)) is matches
 
 
 def test_a_different_gpu_or_core_count_is_another_machine(zen3_and_zen5):
@@ -108,3 +111,32 @@ def test_a_different_gpu_or_core_count_is_another_machine(zen3_and_zen5):
     more_cores = {**record, "cpu": {**record["cpu"], "physical_cores": 4}}
     assert not same_hardware(identity(record), identity(with_gpu))
     assert not same_hardware(identity(record), identity(more_cores))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda r: r["cpu"].update(physical_cores="two"), "cpu.physical_cores is 'two'"),
+        (lambda r: r["cpu"].update(physical_cores=True), "cpu.physical_cores is True"),
+        (lambda r: r["memory"].update(total_bytes=[1]), "memory.total_bytes is [1]"),
+        (lambda r: r.update(accelerators={"kind": "gpu"}), "accelerators must be a list"),
+        (lambda r: r["accelerators"].append({"kind": "gpu"}), "accelerators[0].vendor is missing"),
+        (lambda r: r["cpu"]["isa"].update(avx2="yes"), "cpu.isa.avx2 is 'yes'"),
+    ],
+)
+def test_a_record_read_back_is_checked_field_by_field(probe_fixture, change, message):
+    from sizer.errors import InputError
+    from sizer.hardware.record import Hardware
+
+    record = probe(probe_fixture("this-machine-epyc")).to_dict()
+    change(record)
+    with pytest.raises(InputError, match=re.escape(message)):
+        Hardware.from_dict(record, "hw.json")
+
+
+def test_a_record_survives_its_round_trip(probe_fixture):
+    from sizer.hardware.record import Hardware
+
+    for name in ("this-machine-epyc", "graviton3"):
+        record = probe(probe_fixture(name)).to_dict()
+        assert Hardware.from_dict(record).to_dict() == record

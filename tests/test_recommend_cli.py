@@ -216,7 +216,7 @@ def test_live_machine_with_a_cached_calibration_runs_nothing(monkeypatch, tmp_pa
     hw = probe()
     threads = threads_for(hw.to_dict())
     cached = prior.prior_params(json.loads(THIS_MACHINE.read_text()), threads)
-    calibration_cache.store(hw, cached.with_source("cached for the test", "calibrated"))
+    calibration_cache.store(hw.to_dict(), cached.with_source("cached for the test", "calibrated"))
 
     def no_runs(*args, **kwargs):
         raise AssertionError("calibration ran although it was cached")

@@ -43,7 +43,8 @@ def run_calibration(
     say = progress or (lambda message: None)
     say(f"measuring memory bandwidth and matmul throughput at {threads} thread(s)")
     _measure_kernels(hw, threads)
-    prior = prior_params(hw, threads)
+    record = hw.to_dict()  # with the kernels just measured
+    prior = prior_params(record, threads)
     try:
         records = _probe_runs(hw, threads, say, resume=not fresh)
         params = fit_probes(records, prior, threads)
@@ -53,7 +54,7 @@ def run_calibration(
             "(--recalibrate tries again)"
         )
         params = prior
-    store(hw, params)
+    store(record, params)
     return params
 
 
@@ -103,7 +104,7 @@ def _probe_runs(
         failed = [r for r in run_bench(request, hw, on_progress) if r.get("status") != "ok"]
         if failed:
             raise SizerError(f"{failed[0].get('status')}: {failed[0].get('error', '')}"[:200])
-    machine = machine_key(hw)
+    machine = machine_key(hw.to_dict())
     from sizer.bench.results import load
 
     return [

@@ -17,7 +17,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sizer.hardware.record import Hardware, as_record
+from sizer.hardware.record import HardwareRecord
 
 GIB = 1 << 30
 
@@ -51,11 +51,10 @@ class MachineIdentity:
         return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def identity(hw: Hardware | dict[str, Any]) -> MachineIdentity:
-    """The identity of a probe record (this machine's ``Hardware`` or a loaded file)."""
-    data = as_record(hw)
-    cpu = data.get("cpu") or {}
-    total = (data.get("memory") or {}).get("total_bytes")
+def identity(hw: HardwareRecord) -> MachineIdentity:
+    """The identity of a hardware record (this machine's or a loaded one)."""
+    cpu = hw.get("cpu") or {}
+    total = (hw.get("memory") or {}).get("total_bytes")
     return MachineIdentity(
         vendor=cpu.get("vendor"),
         arch=cpu.get("arch"),
@@ -68,7 +67,7 @@ def identity(hw: Hardware | dict[str, Any]) -> MachineIdentity:
         logical_cpus=cpu.get("logical_cpus"),
         core_groups=_hybrid_groups(cpu),
         ram_gib=round(total / GIB) if isinstance(total, int) and total > 0 else None,
-        gpus=tuple(sorted(_gpu_names(data))),
+        gpus=tuple(sorted(_gpu_names(hw))),
     )
 
 

@@ -1,13 +1,23 @@
-"""Typed records of what the probe read. Serialised as versioned JSON (see docs in README).
+"""The ``sizer.hardware`` record: what the probe read, its one builder (``Hardware``, whose
+``to_dict`` writes format version 1) and its one reader (``Hardware.from_dict``, which checks
+the format, the version and the type of every field, and says in one line what is wrong).
 
 Convention: a field is ``None`` when it could not be read, and then the ``missing`` list of
 the ``Hardware`` record says which field and why. Zero always means a real zero.
+
+Downstream (speed, ranking, fleet, profiles) a machine is a ``HardwareRecord``: the checked
+JSON form, one type for every source. Decision: not the dataclass tree, because profiles
+carry allow-listed subsets of this record and fleet builds records for machines it has never
+seen; both are read by the same speed and ranking code, and the JSON form is what all three
+already are. The probe's ``Hardware`` becomes a record once, where it enters (``to_dict``).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+import types
+import typing
+from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +47,9 @@ ARM_FEATURES = ("neon", "fp16", "dotprod", "i8mm", "bf16", "sve", "sve2", "sme")
 
 HARDWARE_FORMAT = "sizer.hardware"
 HARDWARE_FORMAT_VERSION = 1
+# A machine as the speed model, the ranking, fleet and profiles read it: a checked
+# ``sizer.hardware`` record in its JSON form (``Hardware.to_dict``/``from_dict``).
+HardwareRecord = dict[str, Any]
 
 
 @dataclass
@@ -184,10 +197,71 @@ class Hardware:
             record["stats"]["spread"] = result.stats.spread
         return {"format": HARDWARE_FORMAT, "format_version": HARDWARE_FORMAT_VERSION, **body}
 
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "hardware record") -> Hardware:
+        """The record ``to_dict`` wrote (any sizer since format version 1), checked: the
+        format and version, and every known field's type; fields this sizer does not know
+        are ignored. Raises ``InputError`` naming the file and the field."""
+        if not isinstance(data, dict) or data.get("format") != HARDWARE_FORMAT:
+            raise InputError(
+                f'{where}: not a sizer hardware record (no "format": '
+                f"\"{HARDWARE_FORMAT}\"); create one with 'sizer probe --json'"
+            )
+        if data.get("format_version") != HARDWARE_FORMAT_VERSION:
+            raise InputError(
+                f"{where}: format_version {data.get('format_version')!r} "
+                f"is not one this sizer reads ({HARDWARE_FORMAT_VERSION})"
+            )
+        for section in ("cpu", "memory"):  # every probe writes them; nothing ranks without
+            if not isinstance(data.get(section), dict):
+                raise InputError(f"{where}: the {section!r} section is missing or malformed")
+        return _build(cls, data, where, "")
 
-def as_record(hw: Hardware | dict[str, Any]) -> dict[str, Any]:
-    """A probe record as JSON-shaped data: this machine's ``Hardware`` or a loaded file."""
-    return hw.to_dict() if isinstance(hw, Hardware) else hw
+
+def _build(cls: type, data: Any, where: str, path: str) -> Any:
+    """An instance of dataclass ``cls`` from JSON data, each field checked against its hint."""
+    if not isinstance(data, dict):
+        raise InputError(f"{where}: {path or 'the record'} must be an object")
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for f in fields(cls):
+        if f.name not in data:
+            if f.default is MISSING and f.default_factory is MISSING:
+                raise InputError(f"{where}: {path}{f.name} is missing")
+            continue
+        values[f.name] = _value(hints[f.name], data[f.name], where, f"{path}{f.name}")
+    return cls(**values)
+
+
+def _value(hint: Any, value: Any, where: str, path: str) -> Any:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return _value(inner, value, where, path)
+    if is_dataclass(hint):
+        return _build(hint, value, where, f"{path}.")
+    if origin is list:
+        if not isinstance(value, list):
+            raise InputError(f"{where}: {path} must be a list")
+        return [_value(args[0], v, where, f"{path}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise InputError(f"{where}: {path} must be an object")
+        return {k: _value(args[1], v, where, f"{path}.{k}") for k, v in value.items()}
+    if hint is Any or (
+        isinstance(value, _ACCEPTS.get(hint, hint)) and not _bool_for_number(hint, value)
+    ):
+        return float(value) if hint is float else value
+    raise InputError(f"{where}: {path} is {value!r}, expected {getattr(hint, '__name__', hint)}")
+
+
+_ACCEPTS: dict[Any, tuple[type, ...]] = {float: (int, float)}
+
+
+def _bool_for_number(hint: Any, value: Any) -> bool:
+    return hint in (int, float) and isinstance(value, bool)
 
 
 # ---- reading a record another machine wrote ---------------------------------------------------
@@ -195,7 +269,7 @@ def as_record(hw: Hardware | dict[str, Any]) -> dict[str, Any]:
 MAX_HARDWARE_FILE_BYTES = 16 << 20
 
 
-def load_hardware(path: Path) -> dict[str, Any]:
+def load_hardware(path: Path) -> HardwareRecord:
     """Another machine's probe record, checked enough to rank for it."""
     try:
         if path.stat().st_size > MAX_HARDWARE_FILE_BYTES:
@@ -210,28 +284,16 @@ def load_hardware(path: Path) -> dict[str, Any]:
     return check_hardware(data, path)
 
 
-def check_hardware(data: Any, path: Path) -> dict[str, Any]:
-    """``data`` (read from ``path``) if it is a probe record one can rank for."""
-    if not isinstance(data, dict) or data.get("format") != HARDWARE_FORMAT:
-        raise InputError(
-            f'--hardware {path}: not a sizer hardware record (no "format": '
-            f"\"{HARDWARE_FORMAT}\"); create one with 'sizer probe --json'"
-        )
-    if data.get("format_version") != HARDWARE_FORMAT_VERSION:
-        raise InputError(
-            f"--hardware {path}: format_version {data.get('format_version')!r} "
-            "is not one this sizer reads (1)"
-        )
-    for section in ("cpu", "memory"):
-        if not isinstance(data.get(section), dict):
-            raise InputError(f"--hardware {path}: the {section!r} section is missing or malformed")
-    if not isinstance(data.get("accelerators", []), list):
-        raise InputError(f"--hardware {path}: 'accelerators' must be a list")
-    total_ram(data, str(path))  # fails here, with the file's name, rather than later
-    return data
+def check_hardware(data: Any, where: Path | str) -> HardwareRecord:
+    """``data`` (read from ``where``) as a checked record one can rank for: every field of
+    the format typed as ``Hardware`` declares it, and a memory size."""
+    label = f"--hardware {where}" if isinstance(where, Path) else str(where)
+    record = Hardware.from_dict(data, label).to_dict()
+    total_ram(record, str(where))  # fails here, with the file's name, rather than later
+    return record
 
 
-def total_ram(hw: dict[str, Any], where: str = "this machine") -> int:
+def total_ram(hw: HardwareRecord, where: str = "this machine") -> int:
     """Installed RAM; where the record could not read it, the largest shared-memory
     accelerator's view of it (an iGPU sees nearly all of RAM) — or a clear error."""
     total = (hw.get("memory") or {}).get("total_bytes")

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from sizer.hardware.identity import identity
-from sizer.hardware.record import Hardware, as_record
+from sizer.hardware.record import HardwareRecord
 from sizer.paths import sizer_home
 from sizer.speed.model import SpeedParams
 
@@ -23,12 +22,11 @@ CALIBRATION_FORMAT = "sizer.calibration"
 CALIBRATION_VERSION = 3
 
 
-def machine_key(hw: Hardware | dict[str, Any]) -> str:
+def machine_key(hw: HardwareRecord) -> str:
     """Same CPU (identity, not brand), memory size and llama.cpp version: same calibration
     and the same machine for its runs. GPUs are left out: these are the CPU's figures."""
-    data = as_record(hw)
-    llama = (data.get("llama_cpp") or {}).get("version")
-    return identity(data).key(gpus=False, extra={"llama_cpp": llama})
+    llama = (hw.get("llama_cpp") or {}).get("version")
+    return identity(hw).key(gpus=False, extra={"llama_cpp": llama})
 
 
 def cache_path() -> Path:
@@ -39,7 +37,7 @@ def runs_path() -> Path:
     return sizer_home() / "calibration-runs.jsonl"
 
 
-def load_cached(hw: Hardware | dict[str, Any], threads: int) -> SpeedParams | None:
+def load_cached(hw: HardwareRecord, threads: int) -> SpeedParams | None:
     """The cached calibration for this machine and thread count; None if absent or stale.
     A damaged cache is ignored (and rewritten by the next calibration), never fatal."""
     try:
@@ -53,7 +51,7 @@ def load_cached(hw: Hardware | dict[str, Any], threads: int) -> SpeedParams | No
         return None
 
 
-def forget(hw: Hardware | dict[str, Any], threads: int) -> None:
+def forget(hw: HardwareRecord, threads: int) -> None:
     """Drop this machine's cached calibration at ``threads`` (``--recalibrate``)."""
     try:
         data = json.loads(cache_path().read_text(encoding="utf-8"))
@@ -63,7 +61,7 @@ def forget(hw: Hardware | dict[str, Any], threads: int) -> None:
     cache_path().write_text(json.dumps(data, indent=1), encoding="utf-8")
 
 
-def store(hw: Hardware | dict[str, Any], params: SpeedParams) -> None:
+def store(hw: HardwareRecord, params: SpeedParams) -> None:
     path = cache_path()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

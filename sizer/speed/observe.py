@@ -7,13 +7,13 @@ from collections.abc import Iterable
 from dataclasses import asdict, fields
 from typing import Any
 
-from sizer.hardware.record import Hardware
+from sizer.hardware.record import HardwareRecord
 from sizer.speed.cache import machine_key
 from sizer.speed.model import Observation, SpeedShape, speed_shape
 
 
 def observations(
-    records: Iterable[dict[str, Any]], hw: Hardware | dict[str, Any], threads: int
+    records: Iterable[dict[str, Any]], hw: HardwareRecord, threads: int
 ) -> list[Observation]:
     """Finished llama.cpp CPU runs from this machine at ``threads``, as fit observations."""
     machine = machine_key(hw)

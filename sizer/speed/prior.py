@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sizer.hardware.record import Hardware, as_record
+from sizer.hardware.record import HardwareRecord
 from sizer.speed.model import SpeedParams
 
 # (make bench-speed, 2026-11-25: 2-core AMD EPYC Zen 3, llama.cpp 0.3.36; means of the 1-
@@ -48,7 +48,7 @@ THEORETICAL_BANDWIDTH_SHARE = 0.7
 DEFAULT_FLOPS_PER_THREAD = 30e9
 
 
-def kernel_figure(hw: Hardware | dict[str, Any], kernel: str, threads: int) -> float | None:
+def kernel_figure(hw: HardwareRecord, kernel: str, threads: int) -> float | None:
     """The kernel's median at ``threads``; between measured counts, scaled linearly from the
     nearest count below (bandwidth per thread saturates, so never extrapolate upward far)."""
     rows = [
@@ -72,18 +72,16 @@ def kernel_figure(hw: Hardware | dict[str, Any], kernel: str, threads: int) -> f
     return float(value) * threads / t
 
 
-def _measurements(hw: Hardware | dict[str, Any]) -> list[dict[str, Any]]:
-    data = as_record(hw)
-    return [m for m in data.get("measurements") or [] if isinstance(m, dict)]
+def _measurements(hw: HardwareRecord) -> list[dict[str, Any]]:
+    return [m for m in hw.get("measurements") or [] if isinstance(m, dict)]
 
 
 def prior_params(
-    hw: Hardware | dict[str, Any], threads: int, per_thread_bandwidth: float | None = None
+    hw: HardwareRecord, threads: int, per_thread_bandwidth: float | None = None
 ) -> SpeedParams:
     """Tier 2 (kernels x fitted efficiency) when the record has kernel measurements, else
     tier 3 (per-thread defaults: ``per_thread_bandwidth`` where the profile corpus has
     taught one, see ``sizer.speed.corpus``, else the documented figure)."""
-    hw = as_record(hw)  # once: the helpers below read it several times
     bandwidth = kernel_figure(hw, "memory_read_bandwidth", threads)
     flops = kernel_figure(hw, "matmul_f32", threads)
     if bandwidth and flops:
@@ -121,14 +119,14 @@ def _bandwidth_cap(hw: dict[str, Any]) -> float:
     return DEFAULT_BANDWIDTH_CAP
 
 
-def fast_matmul_types(hw: Hardware | dict[str, Any]) -> tuple[str, ...]:
+def fast_matmul_types(hw: HardwareRecord) -> tuple[str, ...]:
     """Weight types llama.cpp repacks for its fast GEMM on this CPU (sizer.estimate knows
     which: the same repacking holds their second copy in memory)."""
     from sizer.estimate import repacked_types
 
-    cpu = as_record(hw).get("cpu") or {}
+    cpu = hw.get("cpu") or {}
     return tuple(sorted(t.name for t in repacked_types(cpu.get("isa") or {}, cpu.get("arch"))))
 
 
-def _has_avx512(hw: Hardware | dict[str, Any]) -> bool:
-    return bool(((as_record(hw).get("cpu") or {}).get("isa") or {}).get("avx512f"))
+def _has_avx512(hw: HardwareRecord) -> bool:
+    return bool(((hw.get("cpu") or {}).get("isa") or {}).get("avx512f"))
