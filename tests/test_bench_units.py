@@ -164,24 +164,28 @@ def test_every_failure_becomes_a_row_with_its_cause(outcome, status, words):
 
 def test_results_file_appends_resumes_and_survives_a_torn_line(tmp_path):
     path = tmp_path / "r" / "bench.jsonl"
-    ok = {"format": "sizer.run", "key": "a", "status": "ok"}
+    ok = {"format": "sizer.run", "format_version": 1, "key": "a", "status": "ok"}
     results.append(path, ok)
-    results.append(path, {"format": "sizer.run", "key": "b", "status": "crashed"})
+    results.append(path, {**ok, "key": "b", "status": "crashed"})
     with path.open("a") as f:
         f.write('{"format": "sizer.run", "key": "c", "sta')  # killed mid-write
     assert results.finished_keys(path) == {"a"}
-    results.append(path, {"format": "sizer.run", "key": "d", "status": "ok"})
+    results.append(path, {**ok, "key": "d"})
     assert [r["key"] for r in results.load(path)] == ["a", "b", "d"]
     assert results.load(tmp_path / "absent.jsonl") == []
 
 
 def test_a_malformed_results_file_is_refused_with_its_line(tmp_path):
     path = tmp_path / "bench.jsonl"
-    path.write_text('{"format": "sizer.run", "key": "a"}\nnot json\n{"format": "sizer.run"}\n')
+    run = '{"format": "sizer.run", "format_version": 1, "key": "a"}'
+    path.write_text(f"{run}\nnot json\n{run}\n")
     with pytest.raises(InputError, match=r"bench\.jsonl:2: not a JSON record"):
         results.load(path)
     path.write_text('{"format": "other"}\n')
     with pytest.raises(InputError, match="not a sizer run record"):
+        results.load(path)
+    path.write_text(f"{run}\n" + run.replace('"format_version": 1', '"format_version": 2') + "\n")
+    with pytest.raises(InputError, match=r"bench\.jsonl:2: .*version 2 was written by a newer"):
         results.load(path)
 
 

@@ -229,7 +229,23 @@ W = Workload(
 )
 def test_problems_name_every_missed_floor_with_numbers(cand, expected):
     found = problems(cand, W, 16 * GIB)
-    assert found == expected if isinstance(expected, list) else len(found) == expected
+    shown = [str(p) for p in found]
+    assert shown == expected if isinstance(expected, list) else len(found) == expected
+
+
+@pytest.mark.parametrize(
+    "cand, kind, value, limit",
+    [
+        (_cand("big", memory=20), "memory", 20 * GIB, 16 * GIB),
+        (_cand("slow", decode=2), "decode", 2, 5),
+        (_cand("late", ttft=9), "ttft", 9, 5),
+        (_cand("dull", quality=0.1), "quality", 0.1, 0.3),
+        (_cand("short", trained_ctx=2048), "context", 4096, 2048),
+    ],
+)
+def test_problems_are_data_kind_value_and_limit(cand, kind, value, limit):
+    [problem] = problems(cand, W, 16 * GIB)
+    assert (problem.kind, problem.value, problem.limit) == (kind, pytest.approx(value), limit)
 
 
 def test_preferences_order_the_passing_candidates():

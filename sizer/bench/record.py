@@ -1,6 +1,10 @@
 """One JSON record per run, the unit that ``results/*.jsonl`` files are made of.
 
-Format ``sizer.run`` version 1. Every record carries what is needed to interpret it alone:
+Format ``sizer.run`` version 1, built only here: ``new_record`` starts every run record
+(speed runs below, task runs in ``sizer.tasks.run``, endpoint runs in
+``sizer.endpoints.records``) and ``model_failure`` every record of a model that never ran;
+``sizer.bench.results.load`` is the reader, and checks the format and version. Every record
+carries what is needed to interpret it alone:
 the hardware, the model's identity (path, header hash, shape-only flag), the backend and
 its versions, the full configuration, raw samples and their summaries, and the conditions
 (page cache, CPU clock). Failed runs are records too, with ``status`` saying how they failed.
@@ -26,21 +30,44 @@ def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
-def base_record(
-    config: RunConfig, model: dict[str, Any], hardware: dict[str, Any]
+def new_record(
+    *,
+    key: str | None,
+    model: dict[str, Any],
+    backend: dict[str, Any],
+    config: dict[str, Any],
+    hardware: dict[str, Any] | None,
+    kind: str | None = None,
+    **fields: Any,
 ) -> dict[str, Any]:
+    """A run record as it starts: status None until ``failure`` or a result fills it.
+    ``kind``: None for a speed run, "tasks" or an endpoint's run kind; ``fields``: what
+    that kind adds (a task run's ``suite``)."""
+    head: dict[str, Any] = {"format": FORMAT, "format_version": FORMAT_VERSION}
+    if kind is not None:
+        head["kind"] = kind
     return {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "key": config.key,
+        **head,
+        "key": key,
         "status": None,
         "started_at": now_iso(),
         "finished_at": None,
         "model": model,
-        "backend": {"name": config.backend, "device": config.device},
-        "config": config.to_dict(),
+        "backend": backend,
+        "config": config,
+        **fields,
         "hardware": hardware,
     }
+
+
+def base_record(
+    config: RunConfig, model: dict[str, Any], hardware: dict[str, Any]
+) -> dict[str, Any]:
+    """A speed run of ``config``."""
+    backend = {"name": config.backend, "device": config.device}
+    return new_record(
+        key=config.key, model=model, backend=backend, config=config.to_dict(), hardware=hardware
+    )
 
 
 def model_failure(

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from sizer.bench.record import FORMAT, FORMAT_VERSION
 from sizer.errors import InputError
 
 
@@ -63,10 +64,23 @@ def load(path: Path) -> list[dict[str, Any]]:
             if _torn(line):
                 continue  # a run killed mid-write (then maybe resumed): that run is lost
             raise InputError(f"{path}:{number}: not a JSON record ({exc.msg})") from exc
-        if not isinstance(record, dict) or record.get("format") != "sizer.run":
-            raise InputError(f"{path}:{number}: not a sizer run record")
-        records.append(record)
+        records.append(check_run(record, f"{path}:{number}"))
     return records
+
+
+def check_run(record: Any, where: str) -> dict[str, Any]:
+    """``record`` if it is a ``sizer.run`` record this sizer reads, else one clear error."""
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        raise InputError(f"{where}: not a sizer run record")
+    version = record.get("format_version")
+    if version != FORMAT_VERSION:
+        newer = isinstance(version, int) and version > FORMAT_VERSION
+        raise InputError(
+            f"{where}: sizer.run format_version {version!r} "
+            + ("was written by a newer sizer" if newer else "is not a version")
+            + f" (this one reads {FORMAT_VERSION}); upgrade sizer or measure again"
+        )
+    return record
 
 
 def _torn(line: str) -> bool:

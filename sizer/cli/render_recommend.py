@@ -30,7 +30,7 @@ def _memory(c) -> str:
 def _row(v: Verdict) -> list[str]:
     c = v.candidate
     mark = CONFIDENCE_MARK.get(c.speed.confidence, "?")
-    verdict = "ok" if v.passes else v.problems[0]
+    verdict = "ok" if v.passes else str(v.problems[0])
     return [
         c.model_id,
         c.quant,
@@ -130,7 +130,7 @@ def _nothing_fits(ranking: Ranking) -> list[str]:
         lines += ["", "Nearest options:"]
         lines += _table([_row(v) for v in closest], ranking.budget_bytes)
         lines += [
-            f"  {v.candidate.model_id} {v.candidate.quant}: {'; '.join(v.problems)}"
+            f"  {v.candidate.model_id} {v.candidate.quant}: {'; '.join(map(str, v.problems))}"
             for v in closest
         ]
     return lines
@@ -145,7 +145,7 @@ def _why_not(ranking: Ranking) -> list[str]:
         c = v.candidate
         lines.append(
             f"  {c.model_id} {c.quant} ({_where(c)}, quality {c.quality.value:.2f}): "
-            f"{'; '.join(v.problems)}"
+            f"{'; '.join(map(str, v.problems))}"
         )
     return lines
 

@@ -7,7 +7,7 @@ import hashlib
 import json
 from typing import Any
 
-from sizer.bench.record import FORMAT, FORMAT_VERSION, model_failure, now_iso
+from sizer.bench.record import model_failure, new_record
 from sizer.endpoints.server import Server
 
 BACKEND = "endpoint"
@@ -16,20 +16,15 @@ BACKEND = "endpoint"
 def base_record(kind: str, server: Server, config: dict[str, Any]) -> dict[str, Any]:
     ep = server.endpoint
     identity = json.dumps([ep.base_url, ep.api, ep.model, kind, config], sort_keys=True)
-    return {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "kind": kind,
-        "key": hashlib.sha256(identity.encode()).hexdigest()[:16],
-        "status": None,
-        "started_at": now_iso(),
-        "finished_at": None,
-        "model": {"label": ep.model, "reported": None},
-        "backend": {"name": BACKEND, "device": ep.api, **server.info()},
-        "config": config,
+    return new_record(
+        kind=kind,
+        key=hashlib.sha256(identity.encode()).hexdigest()[:16],
+        model={"label": ep.model, "reported": None},
+        backend={"name": BACKEND, "device": ep.api, **server.info()},
+        config=config,
         # the server's hardware when it runs here; a remote server's is not known
-        "hardware": server.hardware,
-    }
+        hardware=server.hardware,
+    )
 
 
 def unreachable(

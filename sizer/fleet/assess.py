@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sizer.recommend.rank import Ranking, Verdict, unmet
+from sizer.recommend.rank import PROBLEM_KINDS, Ranking, Verdict, unmet_counts
 from sizer.recommend.workload import Workload
 
 # (upper bound in billions of parameters, tier name), smallest first; "40B+" holds the
@@ -70,5 +70,5 @@ def assess(hw: dict[str, Any], w: Workload, corpus, catalog) -> Assessment:
 
 def _main_obstacle(ranking: Ranking) -> str:
     """The floor that rules out the most candidates ("memory" when no model fits)."""
-    reasons = unmet(ranking)
-    return reasons[0].split(":")[0] if reasons else "no candidate"
+    counts = unmet_counts(ranking)
+    return PROBLEM_KINDS[counts[0][0]] if counts else "no candidate"

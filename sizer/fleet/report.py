@@ -107,7 +107,7 @@ def decode_spread(assessed, counts) -> dict[tuple[str, str, float], list[tuple[f
         best: dict[tuple[str, str, float], float] = {}
         for v in a.ranking.passing + a.ranking.failing:
             c = v.candidate
-            if c.quant != chosen[c.model_id] or any(p.startswith("needs ") for p in v.problems):
+            if c.quant != chosen[c.model_id] or any(p.kind == "memory" for p in v.problems):
                 continue
             key = (c.model_id, c.quant, c.params_b)
             best[key] = max(best.get(key, 0.0), c.speed.decode_tok_s)

@@ -46,10 +46,43 @@ class Candidate:
     device_kind: str = "CPU"  # what the backend calls the device: CPU, GPU, NPU
 
 
+@dataclass(frozen=True)
+class Problem:
+    """A floor a candidate misses, as data: which (``kind``), the candidate's ``value`` and
+    the workload's or machine's ``limit``. English only when shown (``str``)."""
+
+    kind: str  # one of PROBLEM_KINDS
+    value: float
+    limit: float
+    detail: str = ""  # where a quality figure came from
+
+    def __str__(self) -> str:
+        v, limit = self.value, self.limit
+        if self.kind == "memory":
+            return f"needs {gib(int(v))}, {gib(max(int(limit), 0))} available after headroom"
+        if self.kind == "context":
+            return f"context {int(v)} beyond its trained {int(limit)}"
+        if self.kind == "decode":
+            return f"decodes {v:.1f} tok/s, below the {limit:g} floor"
+        if self.kind == "ttft":
+            return f"first token after {v:.1f} s, over the {limit:g} s limit"
+        return f"quality {v:.2f} below the {limit:g} minimum ({self.detail})"
+
+
+# kind -> what it is called where the floors that cut everyone are counted
+PROBLEM_KINDS = {
+    "memory": "memory",
+    "context": "context length",
+    "decode": "decode floor",
+    "ttft": "TTFT limit",
+    "quality": "quality minimum",
+}
+
+
 @dataclass
 class Verdict:
     candidate: Candidate
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     score: float = 0.0
 
     @property
@@ -78,32 +111,27 @@ class Verdict:
             "path": str(c.path) if c.path else None,
             "shape_only": c.shape_only,
             "passes": self.passes,
-            "problems": self.problems,
+            "problems": [str(p) for p in self.problems],
             "score": self.score,
         }
 
 
-def problems(c: Candidate, w: Workload, budget_bytes: int) -> list[str]:
-    """Every floor this candidate misses, each as a phrase with the numbers."""
+def problems(c: Candidate, w: Workload, budget_bytes: int) -> list[Problem]:
+    """Every floor this candidate misses, with the numbers."""
     found = []
     if c.budget_bytes is not None and c.budget_bytes < budget_bytes:
         budget_bytes = c.budget_bytes
     if c.memory_bytes > budget_bytes:
-        found.append(
-            f"needs {gib(c.memory_bytes)}, {gib(max(budget_bytes, 0))} available after headroom"
-        )
+        found.append(Problem("memory", c.memory_bytes, budget_bytes))
     assert w.ctx is not None and w.min_tps is not None and w.max_ttft is not None
     if c.trained_ctx and w.ctx > c.trained_ctx:
-        found.append(f"context {w.ctx} beyond its trained {c.trained_ctx}")
+        found.append(Problem("context", w.ctx, c.trained_ctx))
     if c.speed.decode_tok_s < w.min_tps:
-        found.append(f"decodes {c.speed.decode_tok_s:.1f} tok/s, below the {w.min_tps:g} floor")
+        found.append(Problem("decode", c.speed.decode_tok_s, w.min_tps))
     if c.speed.ttft_s > w.max_ttft:
-        found.append(f"first token after {c.speed.ttft_s:.1f} s, over the {w.max_ttft:g} s limit")
+        found.append(Problem("ttft", c.speed.ttft_s, w.max_ttft))
     if c.quality.value < w.min_quality:
-        found.append(
-            f"quality {c.quality.value:.2f} below the {w.min_quality:g} minimum "
-            f"({c.quality.source})"
-        )
+        found.append(Problem("quality", c.quality.value, w.min_quality, c.quality.source))
     return found
 
 
@@ -174,22 +202,16 @@ def nearest(ranking: Ranking, limit: int = 5) -> list[Verdict]:
     return [] if ranking.passing else one_per_model(ranking.failing)[:limit]
 
 
-def unmet(ranking: Ranking) -> list[str]:
-    """When nothing passes: which floors cut everyone, with how many candidates each cut."""
+def unmet_counts(ranking: Ranking) -> list[tuple[str, int]]:
+    """When nothing passes: (problem kind, how many candidates it rules out), most first."""
     counts: dict[str, int] = {}
     for v in ranking.failing:
         for problem in v.problems:
-            kind = problem.split(" ", 1)[0]
-            counts[kind] = counts.get(kind, 0) + 1
-    names = {
-        "needs": "memory",
-        "context": "context length",
-        "decodes": "decode floor",
-        "first": "TTFT limit",
-        "quality": "quality minimum",
-    }
+            counts[problem.kind] = counts.get(problem.kind, 0) + 1
+    return sorted(counts.items(), key=lambda kv: -kv[1])
+
+
+def unmet(ranking: Ranking) -> list[str]:
+    """``unmet_counts`` in words: "memory: rules out 12 of 40"."""
     total = len(ranking.failing)
-    return [
-        f"{names.get(k, k)}: rules out {n} of {total}"
-        for k, n in sorted(counts.items(), key=lambda kv: -kv[1])
-    ]
+    return [f"{PROBLEM_KINDS[k]}: rules out {n} of {total}" for k, n in unmet_counts(ranking)]

@@ -20,7 +20,7 @@ from typing import Any
 
 from sizer.bench import plan, results
 from sizer.bench.process import run_worker
-from sizer.bench.record import FORMAT, FORMAT_VERSION, model_failure, now_iso, worker_failure
+from sizer.bench.record import model_failure, new_record, now_iso, worker_failure
 from sizer.errors import SizerError
 from sizer.hardware.record import Hardware
 from sizer.models.resolve import ResolvedModel, model_identity, resolve
@@ -158,20 +158,15 @@ def _base_record(
     }
     suite = {**p.suite.identity(), "task": p.suite.task, "variant": p.variant, "n": len(p.pairs)}
     key_src = json.dumps([identity["header_sha256"], suite, config], sort_keys=True)
-    return {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "kind": KIND,
-        "key": hashlib.sha256(key_src.encode()).hexdigest()[:32],
-        "status": None,
-        "started_at": now_iso(),
-        "finished_at": None,
-        "model": identity,
-        "backend": {"name": "llama.cpp", "device": "CPU"},
-        "config": config,
-        "suite": suite,
-        "hardware": hardware,
-    }
+    return new_record(
+        kind=KIND,
+        key=hashlib.sha256(key_src.encode()).hexdigest()[:32],
+        model=identity,
+        backend={"name": "llama.cpp", "device": "CPU"},
+        config=config,
+        suite=suite,
+        hardware=hardware,
+    )
 
 
 def _run_pass(
