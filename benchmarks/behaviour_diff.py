@@ -51,16 +51,12 @@ VOLATILE_IN = {"estimate-llama3.1-8b": {"verdict"}}
 # The working tree's way to store a calibration (run with its own code on PYTHONPATH):
 SEED = """
 import json, sys
-try:
-    from sizer.speed.cache import store
-    from sizer.speed.model import SpeedParams
-except ImportError:  # before the speed package
-    from sizer.speed.cache import store
-    from sizer.speed.model import SpeedParams
+from sizer.speed.cache import store
+from sizer.speed.model import SpeedParams
 from sizer.probe import probe
 machines = json.load(sys.stdin)["machines"]
 if len(machines) == 1:
-    hw = probe()
+    hw = probe().to_dict()
     for entry in next(iter(machines.values())).values():
         store(hw, SpeedParams(**{**entry, "fast_types": tuple(entry["fast_types"])}))
 """
