@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -156,112 +157,143 @@ def bench_command(
 ) -> None:
     """Measure load time, TTFT, prefill and decode tok/s, inter-token latency and peak memory;
     with --tasks or --task-file, measure task accuracy, latency and failure behaviour."""
-    if out is None:
-        from sizer.paths import bench_results
+    from sizer.paths import bench_results
 
-        out = bench_results()
+    options = BenchOptions(
+        models=list(models or []),
+        backend=backend,
+        device=list(device or []),
+        threads=threads,
+        ctx=ctx,
+        prompt_tokens=prompt_tokens,
+        gen_tokens=gen_tokens,
+        depth=depth,
+        reps=reps,
+        kv_type=kv_type,
+        flash_attn=flash_attn,
+        timeout=timeout,
+        out=out or bench_results(),
+        resume=resume,
+        force=force,
+        as_json=as_json,
+        tasks=tasks,
+        task_file=task_file,
+        quick=quick,
+        overflow=overflow,
+        endpoint=endpoint,
+        model=model,
+        api=api,
+        allow_remote=allow_remote,
+        api_key_env=api_key_env,
+        concurrency=concurrency,
+        requests_per_user=requests_per_user,
+        min_tps=min_tps,
+        max_ttft=max_ttft,
+        stall_timeout=stall_timeout,
+    )
+    {"endpoint": _endpoint, "tasks": _run_tasks, "speed": _speed}[options.mode](options)
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """Every ``sizer bench`` option, as given: each path (speed runs, task suites, a
+    server) builds its own request from the fields it uses."""
+
+    models: list[str]
+    backend: str
+    device: list[str]
+    threads: str
+    ctx: int | None
+    prompt_tokens: int
+    gen_tokens: int
+    depth: str
+    reps: int
+    kv_type: str
+    flash_attn: bool
+    timeout: float
+    out: Path
+    resume: bool
+    force: bool
+    as_json: bool
+    tasks: str | None
+    task_file: Path | None
+    quick: bool
+    overflow: str
+    endpoint: str | None
+    model: str | None
+    api: str
+    allow_remote: bool
+    api_key_env: str
+    concurrency: str | None
+    requests_per_user: int
+    min_tps: float
+    max_ttft: float
+    stall_timeout: float
+
+    @property
+    def mode(self) -> str:
+        """ "endpoint" (a running server), "tasks" (task suites) or "speed" (speed runs)."""
+        if self.endpoint is not None:
+            return "endpoint"
+        return "tasks" if self.tasks is not None or self.task_file is not None else "speed"
+
+
+def _speed(o: BenchOptions) -> None:
     import json
-
-    if endpoint is not None:
-        _endpoint(
-            models,
-            endpoint,
-            model,
-            api,
-            allow_remote,
-            api_key_env,
-            concurrency,
-            requests_per_user,
-            min_tps,
-            max_ttft,
-            stall_timeout,
-            tasks,
-            task_file,
-            quick,
-            prompt_tokens,
-            gen_tokens,
-            reps,
-            timeout,
-            out,
-            resume,
-            as_json,
-        )
-        return
-    if not models:
-        raise typer.BadParameter(
-            "name GGUF files or Ollama tags, or give --endpoint URL", param_hint="MODELS"
-        )
-    if concurrency is not None:
-        raise typer.BadParameter(
-            "a concurrency sweep measures a server: add --endpoint URL", param_hint="--concurrency"
-        )
-    if tasks is not None or task_file is not None:
-        if backend != "llama.cpp" or device not in (None, [], ["CPU"]):
-            # Decision: task suites need grammar-constrained decoding and a token-level loop
-            # (stop rules, TTFT); that is built for llama.cpp on CPU. OpenVINO and GPU
-            # offload are measured for speed by plain `sizer bench`.
-            raise typer.BadParameter(
-                "task suites run on llama.cpp on the CPU; measure "
-                "OpenVINO and GPU speed without --tasks",
-                param_hint="--backend/--device",
-            )
-        _stop_on_sigterm()
-        _run_tasks(
-            models,
-            tasks,
-            task_file,
-            quick,
-            overflow,
-            threads,
-            ctx,
-            timeout,
-            out,
-            resume,
-            force,
-            as_json,
-        )
-        return
 
     from sizer.backends.config import Measurement
     from sizer.bench import BenchRequest, run_bench
     from sizer.cli.render_bench import Progress, render_records
     from sizer.probe import probe
 
+    _check_local(o)
     measurement = Measurement(
-        prompt_tokens=prompt_tokens,
-        gen_tokens=gen_tokens,
-        n_ctx=ctx,
-        max_reps=reps,
-        min_reps=min(3, reps),
-        kv_type=_kv_type(kv_type),
-        flash_attn=flash_attn,
-        timeout_s=timeout,
+        prompt_tokens=o.prompt_tokens,
+        gen_tokens=o.gen_tokens,
+        n_ctx=o.ctx,
+        max_reps=o.reps,
+        min_reps=min(3, o.reps),
+        kv_type=_kv_type(o.kv_type),
+        flash_attn=o.flash_attn,
+        timeout_s=o.timeout,
     )
     request = BenchRequest(
-        models=models,
-        out=out,
-        backends=_backends(backend),
-        devices=device or None,
-        threads=_threads(threads),
-        depths=_depths(depth),
+        models=o.models,
+        out=o.out,
+        backends=_backends(o.backend),
+        devices=o.device or None,
+        threads=_threads(o.threads),
+        depths=_depths(o.depth),
         measurement=measurement,
-        resume=resume,
-        force=force,
+        resume=o.resume,
+        force=o.force,
     )
-    deepest = max(request.depths) + prompt_tokens + gen_tokens
-    if ctx is not None and ctx < deepest:
+    deepest = max(request.depths) + o.prompt_tokens + o.gen_tokens
+    if o.ctx is not None and o.ctx < deepest:
         raise typer.BadParameter(
-            f"{ctx} < depth + prompt + generation = {deepest}", param_hint="--ctx"
+            f"{o.ctx} < depth + prompt + generation = {deepest}", param_hint="--ctx"
         )
     _stop_on_sigterm()
     hw = probe()
-    progress = None if as_json else Progress(sys.stderr)
+    progress = None if o.as_json else Progress(sys.stderr)
     records = run_bench(request, hw, progress)
-    if as_json:
+    if o.as_json:
         typer.echo(json.dumps(records, indent=2))
     else:
         typer.echo(render_records(records, hw))
-        typer.echo(f"\n{len(records)} run(s) appended to {out}")
+        typer.echo(f"\n{len(records)} run(s) appended to {o.out}")
+
+
+def _check_local(o: BenchOptions) -> None:
+    """Runs of model files here: files named, and no option that only a server takes."""
+    if not o.models:
+        raise typer.BadParameter(
+            "name GGUF files or Ollama tags, or give --endpoint URL", param_hint="MODELS"
+        )
+    if o.concurrency is not None:
+        raise typer.BadParameter(
+            "a concurrency sweep measures a server: add --endpoint URL", param_hint="--concurrency"
+        )
 
 
 def _levels(value: str) -> tuple[int, ...]:
@@ -276,94 +308,61 @@ def _levels(value: str) -> tuple[int, ...]:
     return levels
 
 
-def _endpoint(
-    models,
-    url,
-    model,
-    api,
-    allow_remote,
-    key_env,
-    concurrency,
-    per_user,
-    min_tps,
-    max_ttft,
-    stall_s,
-    tasks,
-    task_file,
-    quick,
-    prompt_tokens,
-    gen_tokens,
-    reps,
-    timeout,
-    out,
-    resume,
-    as_json,
-) -> None:
+def _endpoint(o: BenchOptions) -> None:
     from sizer.cli.bench_endpoint import EndpointArgs, run_endpoint
 
-    if models:
+    if o.models:
         raise typer.BadParameter(
             "--endpoint measures the server's model: name it with --model, not as a file argument",
             param_hint="MODELS",
         )
-    args = EndpointArgs(url, model, api, allow_remote, key_env, out, as_json, stall_s)
+    args = EndpointArgs(
+        o.endpoint, o.model, o.api, o.allow_remote, o.api_key_env, o.out, o.as_json, o.stall_timeout
+    )
     _stop_on_sigterm()
-    if tasks is not None or task_file is not None:
+    if o.tasks is not None or o.task_file is not None:
         from sizer.tasks.run import TaskRequest
         from sizer.tasks.suites import parse_names
 
         request = TaskRequest(
             models=[],
-            out=out,
-            suites=parse_names(tasks) if tasks else [],
-            task_file=task_file,
-            quick=quick,
-            item_timeout_s=min(timeout, 600),
-            resume=resume,
+            out=o.out,
+            suites=parse_names(o.tasks) if o.tasks else [],
+            task_file=o.task_file,
+            quick=o.quick,
+            item_timeout_s=min(o.timeout, 600),
+            resume=o.resume,
         )
         run_endpoint(args, tasks=request)
-    elif concurrency is not None:
+    elif o.concurrency is not None:
         from sizer.endpoints.sweep import SweepPlan
 
         plan = SweepPlan(
-            levels=_levels(concurrency),
-            requests_per_user=per_user,
-            prompt_tokens=prompt_tokens,
-            gen_tokens=gen_tokens,
-            min_tps=min_tps,
-            max_ttft=max_ttft,
-            stall_s=stall_s,
-            request_s=min(timeout, 600),
-            level_s=min(timeout, 1800),
+            levels=_levels(o.concurrency),
+            requests_per_user=o.requests_per_user,
+            prompt_tokens=o.prompt_tokens,
+            gen_tokens=o.gen_tokens,
+            min_tps=o.min_tps,
+            max_ttft=o.max_ttft,
+            stall_s=o.stall_timeout,
+            request_s=min(o.timeout, 600),
+            level_s=min(o.timeout, 1800),
         )
         run_endpoint(args, sweep=plan)
     else:
         from sizer.endpoints.speed import SpeedPlan
 
         plan = SpeedPlan(
-            prompt_tokens=prompt_tokens,
-            gen_tokens=gen_tokens,
-            reps=reps,
-            stall_s=stall_s,
-            request_s=min(timeout, 600),
+            prompt_tokens=o.prompt_tokens,
+            gen_tokens=o.gen_tokens,
+            reps=o.reps,
+            stall_s=o.stall_timeout,
+            request_s=min(o.timeout, 600),
         )
         run_endpoint(args, speed=plan)
 
 
-def _run_tasks(
-    models: list[str],
-    tasks: str | None,
-    task_file: Path | None,
-    quick: bool,
-    overflow: str,
-    threads: str,
-    ctx: int | None,
-    timeout: float,
-    out: Path,
-    resume: bool,
-    force: bool,
-    as_json: bool,
-) -> None:
+def _run_tasks(o: BenchOptions) -> None:
     import json
 
     from sizer.cli.render_tasks import TaskProgress, render_task_records
@@ -371,25 +370,36 @@ def _run_tasks(
     from sizer.tasks.run import TaskRequest, run_tasks
     from sizer.tasks.suites import parse_names
 
-    if overflow not in ("truncate", "refuse"):
+    _check_local(o)
+    if o.backend != "llama.cpp" or o.device not in ([], ["CPU"]):
+        # Decision: task suites need grammar-constrained decoding and a token-level loop
+        # (stop rules, TTFT); that is built for llama.cpp on CPU. OpenVINO and GPU
+        # offload are measured for speed by plain `sizer bench`.
+        raise typer.BadParameter(
+            "task suites run on llama.cpp on the CPU; measure "
+            "OpenVINO and GPU speed without --tasks",
+            param_hint="--backend/--device",
+        )
+    if o.overflow not in ("truncate", "refuse"):
         raise typer.BadParameter("use truncate or refuse", param_hint="--overflow")
+    _stop_on_sigterm()
     request = TaskRequest(
-        models=models,
-        out=out,
-        suites=parse_names(tasks) if tasks else [],
-        task_file=task_file,
-        quick=quick,
-        threads=_threads(threads),
-        n_ctx=ctx or 4096,
-        overflow=overflow,
-        item_timeout_s=min(timeout, 600),
-        resume=resume,
-        force=force,
+        models=o.models,
+        out=o.out,
+        suites=parse_names(o.tasks) if o.tasks else [],
+        task_file=o.task_file,
+        quick=o.quick,
+        threads=_threads(o.threads),
+        n_ctx=o.ctx or 4096,
+        overflow=o.overflow,
+        item_timeout_s=min(o.timeout, 600),
+        resume=o.resume,
+        force=o.force,
     )
     hw = probe()
-    records = run_tasks(request, hw, None if as_json else TaskProgress(sys.stderr))
-    if as_json:
+    records = run_tasks(request, hw, None if o.as_json else TaskProgress(sys.stderr))
+    if o.as_json:
         typer.echo(json.dumps(records, indent=2))
     else:
         typer.echo(render_task_records(records))
-        typer.echo(f"\n{len(records)} record(s) appended to {out}")
+        typer.echo(f"\n{len(records)} record(s) appended to {o.out}")
