@@ -57,7 +57,7 @@ def test_verify_measures_the_pick_beside_its_prediction(tmp_path, gemma_path, mo
 
     monkeypatch.setenv("SIZER_HOME", str(tmp_path / "home"))
     hw = probe()
-    params = prior.prior_params(hw, 2)
+    params = prior.prior_params(hw.to_dict(), 2)
     pick = Candidate(
         model_id="gemma",
         name="Gemma 3 270M",
