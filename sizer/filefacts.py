@@ -37,15 +37,22 @@ def _load() -> dict[str, dict[str, Any]]:
 def cached(kind: str, sha: str, compute: Callable[[], Any]) -> Any:
     """``compute()`` once per (kind, header hash); JSON-able values only. Exceptions from
     ``compute`` propagate and nothing is cached."""
+    return cached_many(kind, {sha: compute})[sha]
+
+
+def cached_many(kind: str, computes: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+    """``cached`` for many keys of one kind, the file written once for all the misses."""
     facts = _load().setdefault(kind, {})
-    if sha not in facts:
-        facts[sha] = compute()
+    missing = [sha for sha in computes if sha not in facts]
+    for sha in missing:
+        facts[sha] = computes[sha]()
+    if missing:
         try:
             _path().parent.mkdir(parents=True, exist_ok=True)
             _path().write_text(json.dumps(_FACTS), encoding="utf-8")
         except OSError:
             pass  # a cache that cannot be written only costs time
-    return facts[sha]
+    return {sha: facts[sha] for sha in computes}
 
 
 def forget_loaded() -> None:

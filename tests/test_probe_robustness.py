@@ -128,7 +128,15 @@ def _fake_nvml(error_name: str) -> types.ModuleType:
     return module
 
 
+def _driver_loaded(monkeypatch) -> None:
+    """This machine has no NVIDIA driver: the replayed NVML stands for one that has."""
+    from sizer.probe import nvidia
+
+    monkeypatch.setattr(nvidia, "_DRIVER_PROC", __file__)
+
+
 def test_nvml_present_but_failing_is_missing_not_fatal(monkeypatch):
+    _driver_loaded(monkeypatch)
     monkeypatch.setitem(sys.modules, "pynvml", _fake_nvml("NVMLError_Unknown"))
     hw = probe()
     assert any(m.field == "accelerators.nvidia" for m in hw.missing)
@@ -136,6 +144,7 @@ def test_nvml_present_but_failing_is_missing_not_fatal(monkeypatch):
 
 
 def test_nvml_without_driver_is_absent(monkeypatch):
+    _driver_loaded(monkeypatch)  # /proc says loaded, NVML's library says otherwise
     monkeypatch.setitem(sys.modules, "pynvml", _fake_nvml("NVMLError_LibraryNotFound"))
     hw = probe()
     assert any(a.field == "nvidia" for a in hw.absent)
@@ -159,6 +168,7 @@ def _replaying_nvml() -> types.ModuleType:
 
 
 def test_nvml_live_path_with_replayed_values(monkeypatch):
+    _driver_loaded(monkeypatch)
     monkeypatch.setitem(sys.modules, "pynvml", _replaying_nvml())
     hw = probe()
     [gpu] = [a for a in hw.accelerators if a.source == "nvml"]

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,9 @@ class ResolvedModel:
     path: Path | None = None
     spec: ModelSpec | None = None
     entry: CatalogEntry | None = None
+    # A catalog model's tensor layout, named: the same key, the same tensors (facts derived
+    # from them can be cached under it); None for a file, whose header hash names it.
+    layout_key: str | None = None
 
     @property
     def shape_only(self) -> bool:
@@ -101,7 +105,7 @@ def from_catalog_all(entries: list[CatalogEntry], file_types: list[str]) -> list
     out: list[ResolvedModel] = []
     added = False
     for entry in entries:
-        key = f"{entry.id} {entry.shape!r} {entry.swa_pattern!r}"
+        key = _entry_key(entry)
         layout = kept.get(key)
         if layout is None or any(ft not in layout["types"] for ft in file_types):
             kept[key] = layout = _entry_layout(entry, file_types, layout)
@@ -148,9 +152,22 @@ def _catalog_model(
         n_expert_used=s.n_expert_used,
         tensors=tensors,
     )
-    return ResolvedModel(f"{entry.id} {file_type}", "catalog", file_type, memory, entry=entry)
+    layout = hashlib.sha256(f"{_layout_code_digest()} {_entry_key(entry)} {file_type}".encode())
+    return ResolvedModel(
+        f"{entry.id} {file_type}",
+        "catalog",
+        file_type,
+        memory,
+        entry=entry,
+        layout_key=layout.hexdigest(),
+    )
 
 
+def _entry_key(entry: CatalogEntry) -> str:
+    return f"{entry.id} {entry.shape!r} {entry.swa_pattern!r}"
+
+
+@cache
 def _layout_code_digest() -> str:
     """sizer's version and the source of the code that lays tensors out and sizes them."""
     here = Path(__file__).parent

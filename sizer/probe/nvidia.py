@@ -7,13 +7,16 @@ own message, and never stops the probe.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from typing import Any
 
 from sizer.hardware.record import Accelerator, Hardware
 from sizer.probe.sysroot import SysRoot
 
 CAPTURE_NAME = "nvidia-smi-q.txt"
+_DRIVER_PROC = "/proc/driver/nvidia/version"  # there whenever the kernel driver is loaded
 MIB = 1024 * 1024
 
 
@@ -118,6 +121,10 @@ def _load(root: SysRoot, hw: Hardware) -> dict[str, Any] | None:
             hw.note_absent("nvidia", f"no {CAPTURE_NAME} in the captured sysroot")
             return None
         return parse_nvidia_smi_q(text)
+    if sys.platform == "linux" and not os.path.exists(_DRIVER_PROC):
+        # No driver loaded, so NVML could only say so; importing it costs 10 ms an answer.
+        hw.note_absent("nvidia", f"no NVIDIA driver ({_DRIVER_PROC} absent)")
+        return None
     try:
         return query_live()
     except ImportError:

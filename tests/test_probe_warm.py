@@ -1,4 +1,5 @@
-"""Answers kept until reboot or reinstall: asked once per key, never kept when asking fails."""
+"""What a warm probe skips: answers kept until reboot or reinstall (asked once per key, never
+kept when asking fails), and NVML where no NVIDIA driver is loaded."""
 
 import pytest
 
@@ -57,3 +58,19 @@ def test_corrupt_file_is_asked_again(asks, tmp_path):
 
 def test_boot_id_is_stable_within_a_boot():
     assert boot_cache.boot_id() == boot_cache.boot_id()
+
+
+def test_no_nvidia_driver_means_no_nvml_import(monkeypatch):
+    """Without /proc/driver/nvidia the live probe notes the absence and never loads NVML."""
+    import sys
+
+    from sizer.hardware.record import Hardware
+    from sizer.probe import nvidia
+    from sizer.probe.sysroot import SysRoot
+
+    monkeypatch.setattr(nvidia, "_DRIVER_PROC", "/nonexistent/driver/nvidia/version")
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(nvidia, "query_live", lambda: pytest.fail("NVML was asked"))
+    hw = Hardware()
+    nvidia.read(SysRoot.from_env(None), hw)
+    assert [a.field for a in hw.absent] == ["nvidia"] and not hw.accelerators
