@@ -42,9 +42,12 @@ class SpeedPlan:
 
 
 def prompt_of(chars: int) -> str:
-    """Prose of about ``chars`` characters, opened by a nonce (no prefix-cache reuse)."""
+    """Prose of about ``chars`` characters, opened by a nonce (no prefix-cache reuse). The
+    nonce is six decimal digits: tokenizers split digits by count (one per digit, or in
+    threes), so every nonce costs the same tokens and the prompt sized in the server's
+    tokens stays that size; a hex nonce varied by up to three tokens between requests."""
     body = (PROMPT_TEXT * (chars // len(PROMPT_TEXT) + 1))[: max(chars, 1)]
-    return f"Note {secrets.token_hex(3)}. {body}"
+    return f"Note {100_000 + secrets.randbelow(900_000)}. {body}"
 
 
 async def measure(
