@@ -119,7 +119,47 @@ def match(text: str, entries: tuple[Entry, ...]) -> Match:
     if len({e.id for e in best}) > 1:
         names = ", ".join(sorted(e.name for e in best))
         return Match(None, f"ambiguous: {text.strip()!r} matches {names}")
+    variant = (tokens - _signature(best[0])) & _vocabulary(entries)
+    variant |= _stated_size_differs(tokens, best[0])
+    if variant:
+        words = " ".join(sorted(variant))
+        return Match(
+            None,
+            f"not in the hardware database: {text.strip()!r} is a variant ({words}) of "
+            f"{best[0].name}, which is listed but is another part; give its figures with "
+            "--hardware, or add it to the database",
+        )
     return Match(best[0], None)
+
+
+def _stated_size_differs(tokens: set[str], entry: Entry) -> set[str]:
+    """A memory size ("16gb") or GPU core count ("30-core") the string states and the
+    entry contradicts: the RTX 4060 Ti 16GB or a 30-core M3 Max GPU is another part."""
+    differs = set()
+    for token in tokens:
+        size = re.fullmatch(r"(\d+)gb", token)
+        cores = re.fullmatch(r"(\d+)-core", token)
+        if size and entry.data.get("vram_gb") not in (None, int(size.group(1))):
+            differs.add(token)
+        if cores and entry.data.get("gpu_cores") not in (None, int(cores.group(1))):
+            differs.add(token)
+    return differs
+
+
+# Words that make a sibling part in either database, whichever one is searched: an "M1
+# Ultra GPU" must not be taken for the listed M1 GPU because no GPU name says "ultra".
+VARIANT_WORDS = frozenset(
+    {"ultra", "max", "pro", "plus", "elite", "laptop", "super", "ti", "xt", "xtx"}
+)
+
+
+def _vocabulary(entries: tuple[Entry, ...]) -> frozenset[str]:
+    """Every word that tells one entry from another ("ultra", "laptop", "max", "super"): a
+    string that contains one beyond the entry it matched names a sibling not listed (an
+    "M1 Ultra" is not the M1, an "RTX 4090 Laptop GPU" not the desktop card). Words only:
+    model numbers differ in the number itself, and sizes ("8gb") are not names."""
+    words = frozenset().union(*(_signature(e) for e in entries))
+    return frozenset(w for w in words if w.isalpha()) | VARIANT_WORDS
 
 
 @cache
