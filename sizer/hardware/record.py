@@ -100,6 +100,9 @@ class MemoryInfo:
     swap_free_bytes: int | None = None
     # True when a GPU on this machine uses system RAM (iGPU, Apple Silicon, APU).
     unified_with_gpu: bool | None = None
+    # From a spec sheet, the hardware database or a hand-written record (bus width x
+    # transfer rate); the probe leaves it None and measures instead (``measurements``).
+    theoretical_bandwidth_bytes_s: float | None = None
 
 
 @dataclass
@@ -107,7 +110,8 @@ class Accelerator:
     kind: str  # "gpu" or "npu"
     vendor: str
     name: str
-    source: str  # "openvino", "nvml", "amdgpu-sysfs", "apple-sysctl"
+    # "openvino", "nvml", "amdgpu-sysfs", "apple-sysctl"; "given" in a hand-written record
+    source: str = "given"
     device_id: str | None = None  # e.g. "GPU.0", "NPU", "nvidia:0"
     integrated: bool | None = None
     memory_total_bytes: int | None = None
@@ -117,6 +121,11 @@ class Accelerator:
     compute_capability: str | None = None
     capabilities: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    # Figures not read from the device: the hardware database's or a hand-written record's
+    # (memory_bandwidth_gbs, fp16_vector_tflops, fp16_tensor_tflops, gpu_cores; see
+    # sizer.speed.devices); the probe leaves it empty. An NPU's published INT8 TOPS.
+    spec: dict[str, Any] = field(default_factory=dict)
+    tops: float | None = None
 
 
 @dataclass

@@ -63,14 +63,14 @@ def _accelerator_places(acc: dict[str, Any], cpu: SpeedParams) -> list[Place]:
         figures = gpu_figures(acc)
         if figures is None:
             return []
-        params = gpu_params(figures, GPU_BANDWIDTH_EFFICIENCY["discrete"], f"{name} spec sheet")
+        params = gpu_params(figures, GPU_BANDWIDTH_EFFICIENCY["discrete"], name)
         free = acc.get("memory_free_bytes") or acc.get("memory_total_bytes")
         return [Place("llama.cpp", "GPU", name, params, free)]
     if kind == "gpu" and vendor == "apple":
         figures = gpu_figures(acc)
         if figures is None:
             return []
-        params = gpu_params(figures, GPU_BANDWIDTH_EFFICIENCY["apple"], f"{name} spec sheet")
+        params = gpu_params(figures, GPU_BANDWIDTH_EFFICIENCY["apple"], name)
         return [Place("llama.cpp", "GPU", name, params, None, unified=True)]
     if vendor == "intel" and kind in ("gpu", "npu"):
         device = "NPU" if kind == "npu" else "GPU"

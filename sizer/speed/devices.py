@@ -49,20 +49,22 @@ class GpuFigures:
     bandwidth_gbs: float
     matmul_tflops: float
     peak: str  # which compute peak, in words
+    origin: str = "spec sheet"  # where the figures came from, in words
 
 
 def gpu_figures(acc: dict[str, Any]) -> GpuFigures | None:
     """Bandwidth and the prompt-processing peak of a GPU record: the figures it carries
     (a database machine) and, for what it lacks, its database entry found by name. None
     when either is unknown: the GPU is not in the database, or its name is ambiguous."""
-    fields = dict(acc.get("spec") or {})
+    given = {k: v for k, v in (acc.get("spec") or {}).items() if v is not None}
     entry = match(acc.get("name") or "", load("gpus")).entry
-    for key, value in (entry.data if entry else {}).items():
-        if fields.get(key) is None:
-            fields[key] = value
+    fields = {**(entry.data if entry else {}), **given}
     bandwidth = fields.get("memory_bandwidth_gbs")
     peak = _matmul_peak(fields, (acc.get("vendor") or "").lower())
-    return GpuFigures(bandwidth, *peak) if bandwidth and peak else None
+    if not (bandwidth and peak):
+        return None
+    origin = "spec sheet" if entry else "figures given in the record"
+    return GpuFigures(bandwidth, *peak, origin=origin)
 
 
 def _matmul_peak(fields: dict[str, Any], vendor: str) -> tuple[float, str] | None:
@@ -79,7 +81,7 @@ def _matmul_peak(fields: dict[str, Any], vendor: str) -> tuple[float, str] | Non
     return None
 
 
-def gpu_params(figures: GpuFigures, efficiency: float, source: str) -> SpeedParams:
+def gpu_params(figures: GpuFigures, efficiency: float, name: str) -> SpeedParams:
     flops = figures.matmul_tflops * 1e12 * GPU_MATMUL_EFFICIENCY
     return SpeedParams(
         threads=0,
@@ -89,7 +91,7 @@ def gpu_params(figures: GpuFigures, efficiency: float, source: str) -> SpeedPara
         matmul_flop_s=flops,
         prefill_attn_flop_s=flops / 2,
         prefill_layer_s=1e-6,
-        source=f"{source} ({figures.peak})",
+        source=f"{name} {figures.origin} ({figures.peak})",
         confidence="estimated",
     )
 
@@ -98,8 +100,10 @@ def shared_ram_params(cpu: SpeedParams, name: str) -> SpeedParams:
     """An Intel iGPU or NPU: the machine's RAM read rate (the CPU's calibrated bandwidth
     before llama.cpp's kernel efficiency) at the GPU's efficiency."""
     raw_gbs = cpu.bandwidth_bytes_s / KERNEL_EFFICIENCY["bandwidth"] / 1e9
-    figures = GpuFigures(raw_gbs, INTEL_SHARED_RAM_TFLOPS, "assumed FP16 peak, not published")
-    return gpu_params(figures, GPU_BANDWIDTH_EFFICIENCY["intel"], f"{name}: system RAM bandwidth")
+    figures = GpuFigures(
+        raw_gbs, INTEL_SHARED_RAM_TFLOPS, "assumed FP16 peak, not published", "system RAM bandwidth"
+    )
+    return gpu_params(figures, GPU_BANDWIDTH_EFFICIENCY["intel"], f"{name}:")
 
 
 def openvino_cpu_params(cpu: SpeedParams) -> SpeedParams:
