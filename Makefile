@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test env models lint bench-bandwidth bench-sizes bench-memory bench-fidelity \
-	bench-speed bench-profiles bench-published bench-fleet bench-fleet-hostile bench-endpoint endpoint-faults behaviour-diff profiles-import profile-here clean
+	bench-speed bench-profiles bench-unseen bench-published bench-fleet bench-fleet-hostile bench-endpoint endpoint-faults behaviour-diff profiles-import profile-here clean
 
 # Create the environment once; re-install only when pyproject.toml changes.
 # llama-cpp-python compiles from source the first time (~4-8 min on 2 cores); pip caches it.
@@ -62,6 +62,12 @@ bench-speed: $(STAMP) models
 # of profiles/, with and without the corpus (seconds; nothing is measured).
 bench-profiles: $(STAMP)
 	$(PY) benchmarks/profile_loo.py profiles
+
+# Hardware sizer has not seen: every corpus run predicted from its record with the rest of
+# the corpus, leaving out its whole source, then its whole machine; per device class, beside
+# a naive 0.5 x spec-bandwidth baseline, with coverage (seconds; nothing is measured).
+bench-unseen: $(STAMP)
+	$(PY) benchmarks/unseen.py profiles
 
 # Published llama-bench runs of machines this one is not, predicted from the hardware
 # database alone and with the corpus's per-thread bandwidth (seconds; nothing is measured).

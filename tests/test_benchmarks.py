@@ -125,3 +125,41 @@ def test_the_fleet_inventory_generator_writes_a_readable_export(tmp_path):
     assert len(reading.rows) + reading.skipped_rows == 2000
     assert 0 < reading.skipped_rows < 40  # the generated impossible-memory rows
     assert len({r.cpu for r in reading.rows}) <= fleet_scale.MODELS + len(fleet_scale.UNKNOWN)
+
+
+def _unseen():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import unseen
+    finally:
+        sys.path.pop(0)
+    return unseen
+
+
+def test_unseen_never_trains_on_the_group_it_scores(monkeypatch):
+    """Leave one source out: no run of the held-out source is in what predicts it."""
+    from sizer.profiles.corpus import load_corpus
+
+    unseen = _unseen()
+    runs = unseen.labelled_runs(load_corpus([Path(__file__).parents[1] / "profiles"]))
+    source_of_run = {id(run): source for run, source in runs}
+    seen: list[tuple[str, set[str]]] = []
+
+    def spy(run, training):
+        seen.append((source_of_run[id(run)], {source_of_run[id(r)] for r in training}))
+        return 1.0, 1.0
+
+    monkeypatch.setattr(unseen, "predicted", spy)
+    rows = unseen.scored(runs, lambda run, source: source)
+    assert len(rows) == len(runs) and len({s for _, s in runs}) >= 3
+    assert all(held not in training and training for held, training in seen)
+
+
+def test_unseen_prints_every_split_and_the_coverage(tmp_path):
+    command = [sys.executable, str(BENCHMARKS / "unseen.py"), "--out", str(tmp_path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "leave one source out" in done.stdout and "leave one machine out" in done.stdout
+    [result] = tmp_path.glob("unseen-*.json")
+    data = json.loads(result.read_text())
+    assert data["coverage"]["runs"] == data["coverage"]["from_record"] > 0

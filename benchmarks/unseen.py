@@ -1,0 +1,198 @@
+"""Predictions for hardware sizer has not seen, scored where they were not fitted.
+
+Every llama.cpp run in the profile corpus (default: profiles/) is predicted the way
+``sizer recommend --hardware`` predicts another machine: from that machine's hardware record,
+with what the rest of the corpus teaches (per-thread bandwidth and the corrections of
+similar machines). What the rest of the corpus means depends on the split:
+
+- leave one source out: every run published by the same source (a GitHub owner or site;
+  sizer's own measurements are one source) is held out together, so a source's habits
+  (its build, its threads, its machines) never help predict that source;
+- leave one machine out: every run of the same hardware is held out together.
+
+Nothing is tuned on the rows it is scored on. Beside each figure it prints a naive baseline:
+decode = 0.5 x the record's theoretical memory bandwidth / the bytes a token streams (no
+baseline where the record has no bandwidth). Coverage: the share of the corpus's runs that
+can be predicted at all, from the record (``recommend --hardware``) and from the hardware
+database alone by CPU name (``sizer fleet``), which never resolves an unknown name.
+
+Errors are |predicted / measured - 1|, per device class (CPU x86, CPU Arm incl. Apple).
+Only llama.cpp CPU runs are in the corpus so far: the GPU classes have no rows yet.
+
+Usage: .venv/bin/python benchmarks/unseen.py [PROFILES_DIR...] [--out DIR]
+Writes DIR/unseen-<time>.json (default DIR: results/) and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlparse
+
+from sizer.hardware.db import load, match
+from sizer.profiles.corpus import Corpus, load_corpus
+from sizer.speed.corpus import CorpusRun, corpus_runs, corrected, correction, prior_for
+from sizer.speed.model import predict
+
+NAIVE_FRACTION = 0.5
+
+
+def source_of(profile: dict) -> str:
+    """Who published the runs: a GitHub owner, a site, or sizer's own measurements."""
+    provenance = profile.get("provenance") or {}
+    if provenance.get("kind") == "measured":
+        return "measured by sizer"
+    url = urlparse(provenance.get("source") or "")
+    parts = [p for p in url.path.split("/") if p]
+    if url.netloc == "github.com" and parts:
+        return f"github.com/{parts[0]}"
+    return url.netloc or "unknown"
+
+
+def device_class(run: CorpusRun) -> str:
+    arch = (run.hardware.get("cpu") or {}).get("arch") or ""
+    return "CPU Arm" if arch in ("aarch64", "arm64") else "CPU x86"
+
+
+def labelled_runs(corpus: Corpus) -> list[tuple[CorpusRun, str]]:
+    """Every corpus run with the source that published it."""
+    out = []
+    for path, profile in corpus.profiles:
+        for run in corpus_runs(Corpus([(path, profile)], [])):
+            out.append((run, source_of(profile)))
+    return out
+
+
+def predicted(run: CorpusRun, training: list[CorpusRun]) -> tuple[float, float]:
+    """Decode and prefill tok/s for ``run`` from its record and the training runs only."""
+    fix = correction(run.hardware, training)
+    prior = prior_for(run.hardware, run.threads, fix.per_thread_bandwidth if fix else None)
+    params = corrected(prior, fix) if fix else prior
+    p = predict(run.shape, params, depth=run.depth, prompt=run.prompt)
+    return p.decode_tok_s, p.prefill_tok_s
+
+
+def naive_decode(run: CorpusRun) -> float | None:
+    theoretical = (run.hardware.get("memory") or {}).get("theoretical_bandwidth_bytes_s")
+    if not theoretical or not run.shape.decode_weight_bytes:
+        return None
+    return NAIVE_FRACTION * theoretical / run.shape.decode_weight_bytes
+
+
+def scored(runs: list[tuple[CorpusRun, str]], group: Callable[[CorpusRun, str], str]) -> list[dict]:
+    """One row per run: its errors when its whole group is held out."""
+    rows = []
+    for run, source in runs:
+        held = group(run, source)
+        training = [r for r, s in runs if group(r, s) != held]
+        decode, prefill = predicted(run, training)
+        naive = naive_decode(run)
+        rows.append(
+            {
+                "machine": run.label,
+                "source": source,
+                "class": device_class(run),
+                "model": run.model,
+                "threads": run.threads,
+                "decode_error": _error(decode, run.decode_tok_s),
+                "prefill_error": _error(prefill, run.prefill_tok_s),
+                "naive_decode_error": _error(naive, run.decode_tok_s),
+            }
+        )
+    return rows
+
+
+def _error(predicted_value: float | None, measured: float | None) -> float | None:
+    if not predicted_value or not measured:
+        return None
+    return abs(predicted_value / measured - 1)
+
+
+def coverage(runs: list[tuple[CorpusRun, str]]) -> dict:
+    """Runs predictable from the record, and from the database by the CPU's name alone."""
+    by_name = sum(
+        1
+        for run, _ in runs
+        if match((run.hardware.get("cpu") or {}).get("brand") or "", load("cpus")).entry
+    )
+    return {"runs": len(runs), "from_record": len(runs), "from_database_by_name": by_name}
+
+
+def summary(rows: list[dict]) -> list[dict]:
+    out = []
+    for name in sorted({r["class"] for r in rows}):
+        mine = [r for r in rows if r["class"] == name]
+        line = {"class": name, "runs": len(mine)}
+        paired = [r for r in mine if r["naive_decode_error"] is not None]
+        for key, pool in (
+            ("decode_error", mine),
+            ("prefill_error", mine),
+            ("naive_decode_error", paired),
+            ("decode_error_same_runs", paired),  # sizer on the runs the baseline covers
+        ):
+            field = key.removesuffix("_same_runs")
+            values = [r[field] for r in pool if r[field] is not None]
+            line[key] = (
+                {"median": statistics.median(values), "worst": max(values), "n": len(values)}
+                if values
+                else None
+            )
+        out.append(line)
+    return out
+
+
+def _cell(stats: dict | None) -> str:
+    if stats is None:
+        return f"{'–':>16}"
+    return f"{stats['median']:>5.0%} / {stats['worst']:>4.0%} ({stats['n']:>2})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dirs", nargs="*", type=Path, default=[Path("profiles")])
+    parser.add_argument("--out", type=Path, default=Path("results"))
+    args = parser.parse_args()
+    corpus = load_corpus(args.dirs)
+    for rejected in corpus.rejected:
+        print(f"skipped: {rejected.problems[0]}")
+    runs = labelled_runs(corpus)
+    splits = {
+        "leave one source out": scored(runs, lambda run, source: source),
+        "leave one machine out": scored(runs, lambda run, source: run.machine),
+    }
+    sources = sorted({s for _, s in runs})
+    print(f"{len(runs)} runs from {len(sources)} sources: {', '.join(sources)}")
+    print("errors |predicted/measured - 1|: median / worst (runs)")
+    for split, rows in splits.items():
+        print(f"\n{split}")
+        print(
+            f"  {'device class':<10} {'decode':>16}  {'prefill':>16}  "
+            f"{'naive decode':>16}  {'sizer, same runs':>16}"
+        )
+        keys = ("decode_error", "prefill_error", "naive_decode_error", "decode_error_same_runs")
+        for line in summary(rows):
+            cells = "  ".join(_cell(line[k]) for k in keys)
+            print(f"  {line['class']:<10} {cells}")
+    cover = coverage(runs)
+    print(
+        f"\ncoverage: {cover['from_record']} of {cover['runs']} runs from their records "
+        f"(recommend --hardware); {cover['from_database_by_name']} of {cover['runs']} from "
+        "the hardware database by CPU name (sizer fleet)"
+    )
+    args.out.mkdir(parents=True, exist_ok=True)
+    target = args.out / f"unseen-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    data = {
+        "splits": {k: {"summary": summary(v), "rows": v} for k, v in splits.items()},
+        "coverage": cover,
+        "sources": sources,
+    }
+    target.write_text(json.dumps(data, indent=2))
+    print(f"wrote {target}")
+
+
+if __name__ == "__main__":
+    main()
