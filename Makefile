@@ -65,9 +65,10 @@ bench-profiles: $(STAMP)
 
 # Hardware sizer has not seen: every corpus run predicted from its record with the rest of
 # the corpus, leaving out its whole source, then its whole machine; per device class, beside
-# a naive 0.5 x spec-bandwidth baseline, with coverage (seconds; nothing is measured).
+# a naive 0.5 x spec-bandwidth baseline, with coverage (seconds; nothing is measured); the
+# medians sizer shows beside its estimates are rewritten in sizer/speed/prediction_errors.json.
 bench-unseen: $(STAMP)
-	$(PY) benchmarks/unseen.py profiles
+	$(PY) benchmarks/unseen.py profiles --write-errors sizer/speed/prediction_errors.json
 
 # Published llama-bench runs of machines this one is not, predicted from the hardware
 # database alone and with the corpus's per-thread bandwidth (seconds; nothing is measured).

@@ -155,6 +155,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dirs", nargs="*", type=Path, default=[Path("profiles")])
     parser.add_argument("--out", type=Path, default=Path("results"))
+    parser.add_argument(
+        "--write-errors",
+        type=Path,
+        help="also write the leave-one-source-out medians sizer shows beside its estimates "
+        "(sizer/speed/prediction_errors.json)",
+    )
     args = parser.parse_args()
     corpus = load_corpus(args.dirs)
     for rejected in corpus.rejected:
@@ -192,6 +198,30 @@ def main() -> None:
     }
     target.write_text(json.dumps(data, indent=2))
     print(f"wrote {target}")
+    if args.write_errors:
+        table = errors_table(summary(splits["leave one source out"]), len(sources))
+        args.write_errors.write_text(json.dumps(table, indent=1) + "\n")
+        print(f"wrote {args.write_errors}")
+
+
+def errors_table(lines: list[dict], n_sources: int) -> dict:
+    """What ``sizer.speed.errors`` reads: per device class, the median errors."""
+    classes = {
+        line["class"]: {
+            "decode": (line["decode_error"] or {}).get("median"),
+            "prefill": (line["prefill_error"] or {}).get("median"),
+            "runs": line["runs"],
+        }
+        for line in lines
+    }
+    return {
+        "format": "sizer.prediction-errors",
+        "format_version": 1,
+        "measured": time.strftime("%Y-%m-%d"),
+        "split": "leave one source out",
+        "sources": n_sources,
+        "classes": classes,
+    }
 
 
 if __name__ == "__main__":

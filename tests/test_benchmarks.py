@@ -163,3 +163,24 @@ def test_unseen_prints_every_split_and_the_coverage(tmp_path):
     [result] = tmp_path.glob("unseen-*.json")
     data = json.loads(result.read_text())
     assert data["coverage"]["runs"] == data["coverage"]["from_record"] > 0
+
+
+def test_the_committed_prediction_errors_are_what_bench_unseen_measures_now():
+    """sizer shows these beside its estimates: they must match the corpus as it is (a new
+    profile without `make bench-unseen` fails here rather than showing a stale figure)."""
+    from importlib import resources
+
+    from sizer.profiles.corpus import load_corpus
+
+    unseen = _unseen()
+    runs = unseen.labelled_runs(load_corpus([Path(__file__).parents[1] / "profiles"]))
+    rows = unseen.scored(runs, lambda run, source: source)
+    fresh = unseen.errors_table(unseen.summary(rows), len({s for _, s in runs}))
+    text = resources.files("sizer.speed").joinpath("prediction_errors.json").read_text()
+    committed = json.loads(text)
+    assert committed["sources"] == fresh["sources"]
+    assert committed["classes"].keys() == fresh["classes"].keys()
+    for name, figures in fresh["classes"].items():
+        assert committed["classes"][name]["runs"] == figures["runs"]
+        for metric in ("decode", "prefill"):
+            assert committed["classes"][name][metric] == pytest.approx(figures[metric])

@@ -102,6 +102,7 @@ def recommend_command(
                 top,
                 verified,
                 every_variant,
+                answer.typical_error,
             )
         )
 

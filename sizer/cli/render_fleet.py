@@ -44,6 +44,10 @@ def render_fleet(w, fleet, assessed, result, outcomes=()) -> str:
             f"{decode:>7.1f} {ttft:>7.2f}  {confidence}"
         )
     lines += ["", "Machines per tier: " + ", ".join(f"{t} {n}" for t, n in result.per_tier.items())]
+    errors = sorted({str(a.typical_error) for a in assessed.values() if a.typical_error})
+    lines += [f"Measured error of the CPU estimates: {e}" for e in errors]
+    if any(a.top and a.top.candidate.device_kind != "CPU" for a in assessed.values()):
+        lines.append("GPU/NPU estimates: no measured error yet (the corpus has no runs of them)")
     if result.blocked:
         lines.append(
             "Cannot run an acceptable model: "
@@ -80,6 +84,7 @@ def to_json(w, fleet, assessed, result, outcomes=()) -> dict[str, Any]:
                 "tier": a.tier,
                 "blocked_by": a.blocked_by,
                 "confidence": c.speed.confidence if c else a.confidence,
+                "typical_error": a.typical_error.to_dict() if a.typical_error else None,
                 "pick": a.top.to_dict() if a.top else None,
             }
         )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from sizer.recommend.rank import Ranking, Verdict, nearest, one_per_model, unmet, why_not
+from sizer.speed.errors import TypicalError
 from sizer.speed.model import SpeedParams
 from sizer.units import gib
 
@@ -71,6 +72,7 @@ def render_ranking(
     top: int,
     verified: dict[str, Any] | None,
     every_variant: bool = False,
+    typical: TypicalError | None = None,
 ) -> str:
     w = ranking.workload
     machine = f"the machine in {hardware}" if hardware else "this machine"
@@ -80,8 +82,12 @@ def render_ranking(
         f"Memory: {gib(ranking.budget_bytes)} for the model on {machine} "
         f"({gib(total)} RAM less {gib(total - ranking.budget_bytes)} headroom)",
         f"CPU speed: {params.source} ({params.confidence}); {params.threads} thread(s)",
-        "",
     ]
+    if typical is not None:
+        lines.append(f"Measured error of such CPU estimates: {typical}")
+    if ranking.top is not None and ranking.top.candidate.device_kind != "CPU":
+        lines.append("GPU/NPU estimates: no measured error yet (the corpus has no runs of them)")
+    lines.append("")
     shown = (ranking.passing if every_variant else one_per_model(ranking.passing))[:top]
     if shown:
         lines += _table([_row(v) for v in shown], ranking.budget_bytes)

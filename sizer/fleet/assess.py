@@ -15,6 +15,7 @@ from typing import Any
 
 from sizer.recommend.rank import PROBLEM_KINDS, Ranking, Verdict, unmet_counts
 from sizer.recommend.workload import Workload
+from sizer.speed.errors import TypicalError
 
 # (upper bound in billions of parameters, tier name), smallest first; "40B+" holds the
 # 70B class and large mixtures of experts (Mixtral 8x7B: 46.7B in memory)
@@ -45,6 +46,9 @@ class Assessment:
     blocked_by: str | None  # when nothing passes: "memory", "decode floor", "TTFT limit", ...
     confidence: str  # of the CPU figures: measured / calibrated / estimated
     ranking: Ranking
+    # the measured error of the pick's figures: for CPU picks, make bench-unseen's median for
+    # the CPU's class; None for a measured machine or a GPU/NPU pick (no runs to measure it)
+    typical_error: TypicalError | None = None
 
 
 def tier_of(params_b: float) -> str:
@@ -64,8 +68,10 @@ def assess(hw: dict[str, Any], w: Workload, corpus, catalog) -> Assessment:
         # The tier is the largest model that meets the workload there; the pick is recommend's
         # (which may prefer a smaller model with a better measured score for the task).
         largest = max(v.candidate.params_b for v in ranking.passing)
-        return Assessment(top, tier_of(largest), None, params.confidence, ranking)
-    return Assessment(None, NO_TIER, _main_obstacle(ranking), params.confidence, ranking)
+        error = answer.typical_error if top.candidate.device_kind == "CPU" else None
+        return Assessment(top, tier_of(largest), None, params.confidence, ranking, error)
+    obstacle = _main_obstacle(ranking)
+    return Assessment(None, NO_TIER, obstacle, params.confidence, ranking, answer.typical_error)
 
 
 def _main_obstacle(ranking: Ranking) -> str:

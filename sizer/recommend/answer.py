@@ -19,6 +19,7 @@ from sizer.hardware.threads import threads_for
 from sizer.models.resolve import ResolvedModel
 from sizer.recommend.rank import Ranking, nearest, unmet, why_not
 from sizer.recommend.workload import Workload
+from sizer.speed.errors import TypicalError, cpu_class, typical_error
 from sizer.speed.model import SpeedParams
 from sizer.speed.sources import Calibrate, cpu_params
 
@@ -34,6 +35,15 @@ class Recommendation:
     hardware: dict[str, Any]  # the sizer.hardware record ranked for
     live: Hardware | None  # this machine's probe; None for another machine's record
 
+    @property
+    def typical_error(self) -> TypicalError | None:
+        """How wrong the CPU figures typically are on a machine sizer has not measured
+        (``make bench-unseen``). None for this machine (its own calibration measured it) and
+        for a record whose hardware a profile measured (that is the "measured" tier)."""
+        if self.live is not None or self.speed_params.confidence == "measured":
+            return None
+        return typical_error(cpu_class(self.hardware))
+
     def to_dict(self, elapsed_s: float | None = None, verified: Any = None) -> dict[str, Any]:
         """The ``sizer.recommendation`` JSON (format version 1)."""
         ranking = self.ranking
@@ -44,6 +54,7 @@ class Recommendation:
             "total_ram_bytes": self.total_ram_bytes,
             "budget_bytes": ranking.budget_bytes,
             "speed_params": self.speed_params.to_dict(),
+            "typical_error": self.typical_error.to_dict() if self.typical_error else None,
             "top": ranking.top.to_dict() if ranking.top else None,
             "passing": [v.to_dict() for v in ranking.passing],
             "why_not": [v.to_dict() for v in why_not(ranking)],
