@@ -32,3 +32,12 @@ def results_dir() -> Path:
 def bench_results() -> Path:
     """``sizer bench``'s default ``--out``: ``bench.jsonl`` in the results folder."""
     return results_dir() / "bench.jsonl"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """All or nothing: a half-written file never exists under its name (the text goes to a
+    file of this process's own beside it, then replaces the target in one rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)

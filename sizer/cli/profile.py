@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from sizer.errors import InputError
+from sizer.paths import write_atomically
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -17,14 +18,6 @@ app = typer.Typer(
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """All or nothing: a half-written profile never exists under its name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
 
 
 def _checked_or_fail(profile: dict, name: str) -> None:

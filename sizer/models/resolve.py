@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -23,7 +22,7 @@ from sizer.models.gguf_header import read_header
 from sizer.models.quantmix import FILE_TYPES, tensor_nbytes
 from sizer.models.shapes import typed_layout
 from sizer.models.spec import ModelSpec, local_layer_count, spec_from_header
-from sizer.paths import sizer_home
+from sizer.paths import sizer_home, write_atomically
 
 DEFAULT_FILE_TYPE = "Q4_K_M"
 
@@ -189,10 +188,7 @@ def _read_layouts(path: Path, code: str) -> dict[str, Any]:
 def _write_layouts(path: Path, code: str, layouts: dict[str, Any]) -> None:
     """Atomic and best effort: a cache that cannot be written only costs time."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps({"code": code, "layouts": layouts}), encoding="utf-8")
-        partial.replace(path)
+        write_atomically(path, json.dumps({"code": code, "layouts": layouts}))
     except OSError:
         return
 

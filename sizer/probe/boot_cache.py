@@ -12,14 +12,13 @@ again; only complete answers are kept.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sizer import __version__
-from sizer.paths import sizer_home
+from sizer.paths import sizer_home, write_atomically
 
 _BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 
@@ -66,9 +65,6 @@ def _read(path: Path) -> dict[str, Any] | None:
 def _write(path: Path, data: dict[str, Any]) -> None:
     """Best effort and atomic: a cache that cannot be written only costs time."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps(data))
-        partial.replace(path)
+        write_atomically(path, json.dumps(data))
     except OSError:
         return

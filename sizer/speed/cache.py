@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sizer.hardware.identity import identity
 from sizer.hardware.record import HardwareRecord
-from sizer.paths import sizer_home
+from sizer.paths import sizer_home, write_atomically
 from sizer.speed.model import SpeedParams
 
 CALIBRATION_FORMAT = "sizer.calibration"
@@ -76,7 +76,4 @@ def store(hw: HardwareRecord, params: SpeedParams) -> None:
         "format_version": CALIBRATION_VERSION,
         "machines": machines,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".json.partial")
-    partial.write_text(json.dumps(payload, indent=1), encoding="utf-8")
-    partial.replace(path)
+    write_atomically(path, json.dumps(payload, indent=1))
