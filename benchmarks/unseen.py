@@ -35,7 +35,7 @@ from urllib.parse import urlparse
 
 from sizer.hardware.db import load, match
 from sizer.profiles.corpus import Corpus, load_corpus
-from sizer.speed.corpus import CorpusRun, corpus_runs, corrected, correction, prior_for
+from sizer.speed.corpus import CorpusRun, corpus_runs, params_from_runs
 from sizer.speed.model import predict
 
 NAIVE_FRACTION = 0.5
@@ -69,9 +69,7 @@ def labelled_runs(corpus: Corpus) -> list[tuple[CorpusRun, str]]:
 
 def predicted(run: CorpusRun, training: list[CorpusRun]) -> tuple[float, float]:
     """Decode and prefill tok/s for ``run`` from its record and the training runs only."""
-    fix = correction(run.hardware, training)
-    prior = prior_for(run.hardware, run.threads, fix.per_thread_bandwidth if fix else None)
-    params = corrected(prior, fix) if fix else prior
+    params = params_from_runs(run.hardware, run.threads, training)
     p = predict(run.shape, params, depth=run.depth, prompt=run.prompt)
     return p.decode_tok_s, p.prefill_tok_s
 

@@ -196,6 +196,11 @@ def corrected(params: SpeedParams, fix: Correction) -> SpeedParams:
 def params_from_corpus(hw: dict[str, Any], threads: int, corpus: Corpus) -> SpeedParams:
     """The prior for ``hw`` at ``threads`` (with the corpus's per-thread bandwidth), corrected
     by the corpus where it can be."""
-    fix = correction(hw, corpus_runs(corpus))
+    return params_from_runs(hw, threads, corpus_runs(corpus))
+
+
+def params_from_runs(hw: dict[str, Any], threads: int, runs: list[CorpusRun]) -> SpeedParams:
+    """``params_from_corpus`` over a chosen set of corpus runs (an evaluation's training set)."""
+    fix = correction(hw, runs)
     prior = prior_for(hw, threads, fix.per_thread_bandwidth if fix else None)
     return corrected(prior, fix) if fix else prior
