@@ -46,7 +46,7 @@ def run_calibration(
     record = hw.to_dict()  # with the kernels just measured
     prior = prior_params(record, threads)
     try:
-        records = _probe_runs(hw, threads, say, resume=not fresh)
+        records = _probe_runs(hw, machine_key(record), threads, say, resume=not fresh)
         params = fit_probes(records, prior, threads)
     except (SizerError, OSError) as exc:
         say(
@@ -75,8 +75,9 @@ def _measure_kernels(hw: Hardware, threads: int) -> None:
 
 
 def _probe_runs(
-    hw: Hardware, threads: int, say: Progress, resume: bool = True
+    hw: Hardware, machine: str, threads: int, say: Progress, resume: bool = True
 ) -> list[dict[str, Any]]:
+    """The probe models' runs at ``threads``, kept from this ``machine`` (its machine_key)."""
     from sizer.backends.config import Measurement
     from sizer.bench import BenchRequest, run_bench
 
@@ -104,7 +105,6 @@ def _probe_runs(
         failed = [r for r in run_bench(request, hw, on_progress) if r.get("status") != "ok"]
         if failed:
             raise SizerError(f"{failed[0].get('status')}: {failed[0].get('error', '')}"[:200])
-    machine = machine_key(hw.to_dict())
     from sizer.bench.results import load
 
     return [
