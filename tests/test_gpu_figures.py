@@ -26,15 +26,17 @@ PEAKS = ("fp32_vector_tflops", "fp16_vector_tflops", "fp16_tensor_tflops", "int8
         ("Tesla T4", "nvidia-t4"),
         ("NVIDIA L4", "nvidia-l4"),
         ("AMD Radeon RX 7900 XTX", "amd-radeon-rx-7900-xtx"),
-        ("Apple M2 Max GPU", "apple-m2-max-gpu-38-core"),
-        ("Apple M3 GPU", "apple-m3-gpu-10-core"),
+        ("Apple M2 Max GPU (38-core)", "apple-m2-max-gpu-38-core"),
+        ("Apple M3 GPU 10-core", "apple-m3-gpu-10-core"),
     ],
 )
 def test_reported_names_find_their_part(name, entry_id):
     assert match(name, load("gpus")).entry.id == entry_id
 
 
-@pytest.mark.parametrize("name", ["NVIDIA H100 80GB HBM3", "NVIDIA H200 NVL", "Apple M5 GPU"])
+@pytest.mark.parametrize(
+    "name", ["NVIDIA H100 80GB HBM3", "NVIDIA H200 NVL", "Apple M5 Ultra GPU", "Apple M2 Max GPU"]
+)
 def test_a_sibling_is_never_taken_for_an_unlisted_part(name):
     """H100 SXM (3.35 TB/s) is not the listed PCIe card (2.0 TB/s): no figures, no place."""
     assert gpu_figures({"kind": "gpu", "vendor": "NVIDIA", "name": name}) is None
@@ -59,8 +61,17 @@ def test_every_gpu_entry_has_bandwidth_and_a_peak_or_says_why():
             14.56 * NVIDIA_TENSOR_OVER_VECTOR_FP16,
             "GeForce tensor rate",
         ),
-        ({"vendor": "Apple", "name": "Apple M2 Max GPU"}, 13.6, "vector"),
-        ({"vendor": "Apple", "name": "Apple M3 Max GPU"}, 40 * APPLE_TFLOPS_PER_GPU_CORE, "M2's"),
+        (
+            {"vendor": "Apple", "name": "Apple M2 Max GPU", "spec": {"gpu_cores": 38}},
+            13.6,
+            "vector",
+        ),
+        (
+            {"vendor": "Apple", "name": "Apple M3 Max GPU (40-core)"},
+            40 * APPLE_TFLOPS_PER_GPU_CORE,
+            "M2's",
+        ),
+        ({"vendor": "Apple", "name": "Apple M1 GPU (7-core)"}, 7 * 2.6 / 8, "M1's"),
     ],
 )
 def test_the_prompt_peak_per_device(acc, tflops, peak):
@@ -71,6 +82,7 @@ def test_the_prompt_peak_per_device(acc, tflops, peak):
 
 def test_figures_a_record_carries_win_over_the_database():
     """A database machine's Apple GPU carries its SoC's bandwidth; the peak comes by name."""
-    acc = {"vendor": "Apple", "name": "M2 Max GPU", "spec": {"memory_bandwidth_gbs": 300.0}}
+    spec = {"memory_bandwidth_gbs": 300.0, "gpu_cores": 38}
+    acc = {"vendor": "Apple", "name": "M2 Max GPU", "spec": spec}
     figures = gpu_figures(acc)
     assert (figures.bandwidth_gbs, figures.matmul_tflops) == (300.0, 13.6)

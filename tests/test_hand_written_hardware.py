@@ -28,7 +28,7 @@ def _leaves(data, path=""):
 @pytest.mark.parametrize(
     ("cpu", "gpu"),
     [
-        ("Apple M2 Pro", None),
+        ("Apple M2 Max", None),
         ("Intel(R) Core(TM) Ultra 7 155H", "NVIDIA GeForce RTX 4060 Laptop GPU"),
     ],
 )

@@ -50,7 +50,7 @@ def test_cpu_facts_are_consistent():
     [
         ("Intel(R) Core(TM) Ultra 7 155H", "Intel", "155H"),
         ("11th Gen Intel(R) Core(TM) i5-1145G7 @ 2.60GHz", "Intel", "1145G7"),
-        ("Apple M2 Pro", "Apple", "M2 Pro"),
+        ("Apple M2 Pro 12-core", "Apple", "M2 Pro"),
         ("Intel(R) Core(TM) i5-8250U CPU @ 1.60GHz", "Intel", "8250U"),
         ("AMD Ryzen 7 PRO 7840U w/ Radeon 780M Graphics", "AMD", "7840U"),
         ("AMD Ryzen AI 9 HX 370 w/ Radeon 890M", "AMD", "370"),

@@ -61,6 +61,9 @@ def render_fleet(w, fleet, assessed, result, outcomes=()) -> str:
         )
     for outcome in outcomes:
         lines += render_what_if(outcome)
+    if fleet.assumptions:
+        lines += ["", "Assumed (a name that covers several parts):"]
+        lines += [f"  {a}" for a in fleet.assumptions]
     if fleet.problems:
         lines += ["", "Input problems (rows not assessed):"] + [f"  {p}" for p in fleet.problems]
     if fleet.problems_not_listed:
@@ -100,6 +103,7 @@ def to_json(w, fleet, assessed, result, outcomes=()) -> dict[str, Any]:
         "coverage": [m.__dict__ for m in result.coverage],
         "configurations": configs,
         "problems": fleet.problems,
+        "assumptions": fleet.assumptions,
         "problems_not_listed": fleet.problems_not_listed,
         "skipped_inputs": fleet.skipped_inputs,
         "not_assessed": sum(m.count for m in fleet.machines if m.config is None),

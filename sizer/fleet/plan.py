@@ -31,6 +31,9 @@ class Fleet:
     problems: list[str] = field(default_factory=list)  # input lines that could not be used
     records: dict[Config, dict[str, Any]] = field(default_factory=dict)  # hardware records
     skipped_inputs: int = 0  # rows or files that could not be read as a machine at all
+    # Names that cover several listed parts ("Apple M3 Max": 14- or 16-core), assessed as the
+    # slowest of them: one line per distinct name
+    assumptions: list[str] = field(default_factory=list)
     problems_not_listed: int = 0  # beyond MAX_PROBLEMS_KEPT: counted, not listed
 
     def problem(self, text: str) -> None:
@@ -59,7 +62,7 @@ def _add_rows(fleet: Fleet, rows: list[Row]) -> None:
     def cached(text: str, kind: str, entries) -> Match:
         key = (kind, text)
         if key not in matched:
-            matched[key] = match(text, entries)
+            matched[key] = _floor_of_variants(match(text, entries), text, fleet.assumptions)
         return matched[key]
 
     for row in rows:
@@ -79,6 +82,21 @@ def _add_rows(fleet: Fleet, rows: list[Row]) -> None:
         if config not in fleet.records:
             fleet.records[config] = hardware_record(cpu.entry, row.ram_bytes, gpu_entry, vram)
         fleet.machines.append(Machine(row.machine_id, row.count, row.cpu, config))
+
+
+def _floor_of_variants(found: Match, text: str, assumptions: list[str]) -> Match:
+    """An inventory names the product ("Apple M3 Max"), not the bin: the machine is assessed
+    as the slowest listed part of that name, and the report says so and names them all, so
+    the answer is a floor, never a sibling's figures passed off as the machine's."""
+    floor = found.slowest_variant()
+    if floor is None:
+        return found
+    others = ", ".join(e.name for e in found.variants if e is not floor)
+    assumptions.append(
+        f"{text.strip()!r} is {floor.name} or {others}: assessed as {floor.name}, the "
+        "slowest; add the core count or memory size to the inventory to tell them apart"
+    )
+    return Match(floor, None)
 
 
 def _first_known_gpu(names: str | None, find: Callable[[str], Match]) -> Match | None:

@@ -78,13 +78,35 @@ class Entry:
 
     @property
     def name(self) -> str:
-        return f"{self.vendor} {self.model}"
+        """The model, with its variant where one model name covers several parts ("Apple M3
+        Max (14-core CPU)", "Apple M2 Max GPU (30-core)", "GeForce RTX 4060 Ti (16GB)")."""
+        variant = self.data.get("variant")
+        return f"{self.vendor} {self.model}" + (f" ({variant})" if variant else "")
 
 
 @dataclass(frozen=True)
 class Match:
     entry: Entry | None
     problem: str | None  # why there is no entry: unknown, or ambiguous
+    # Ambiguous between the listed variants of one model name (an "Apple M3 Max" is the
+    # 14-core or the 16-core part): every one of them, for a caller that must still answer
+    variants: tuple[Entry, ...] = ()
+
+    def slowest_variant(self) -> Entry | None:
+        """The variant with the least memory bandwidth, then the fewest cores: the floor
+        every machine sold under that name reaches. Callers that use it say so."""
+        if not self.variants:
+            return None
+        return min(self.variants, key=_speed_key)
+
+
+def _speed_key(entry: Entry) -> tuple[float, int, int]:
+    data = entry.data
+    bandwidth = (data.get("memory") or {}).get("max_bandwidth_gbs") or data.get(
+        "memory_bandwidth_gbs"
+    )
+    cores = (data.get("p_cores") or 0) + (data.get("e_cores") or 0)
+    return (bandwidth or 0.0, cores, data.get("gpu_cores") or data.get("vram_gb") or 0)
 
 
 @cache
@@ -116,9 +138,15 @@ def match(text: str, entries: tuple[Entry, ...]) -> Match:
         return Match(None, f"not in the hardware database: {text.strip()!r}")
     found.sort(key=lambda pair: -pair[0])
     best = [e for size, e in found if size == found[0][0]]
+    if len(best) > 1:
+        # Variants of one model name: the string must say which ("38-core", "16GB")
+        stated = [e for e in best if (v := _variant_signature(e)) and v <= tokens]
+        best = stated if len(stated) == 1 else best
     if len({e.id for e in best}) > 1:
         names = ", ".join(sorted(e.name for e in best))
-        return Match(None, f"ambiguous: {text.strip()!r} matches {names}")
+        one_model = len({e.model for e in best}) == 1
+        problem = f"ambiguous: {text.strip()!r} matches {names}; say which"
+        return Match(None, problem, tuple(best) if one_model else ())
     variant = (tokens - _signature(best[0])) & _vocabulary(entries)
     variant |= _stated_size_differs(tokens, best[0])
     if variant:
@@ -169,6 +197,10 @@ def _signature_cached(kind: str, entry_id: str, model: str) -> frozenset[str]:
 
 def _signature(entry: Entry) -> frozenset[str]:
     return _signature_cached(entry.kind, entry.id, entry.model)
+
+
+def _variant_signature(entry: Entry) -> frozenset[str]:
+    return signature(str(entry.data.get("variant") or ""))
 
 
 def _alias_signatures(entry: Entry) -> tuple[frozenset[str], ...]:

@@ -112,6 +112,11 @@ def _integrated(cpu: Entry, ram_bytes: int) -> list[dict[str, Any]]:
             "memory_bandwidth_gbs": (cpu.data.get("memory") or {}).get("max_bandwidth_gbs"),
             "fp16_vector_tflops": igpu.get("fp16_vector_tflops"),
         }  # unified memory: the SoC's bandwidth
+        options = igpu.get("gpu_cores") or []
+        if options:
+            # An inventory names the chip, not its GPU bin: the smallest bin is the floor
+            # every machine of that name reaches, and the source says it was assumed.
+            spec["gpu_cores"] = min(options)
         out.append(
             {
                 "kind": "gpu",
@@ -121,7 +126,12 @@ def _integrated(cpu: Entry, ram_bytes: int) -> list[dict[str, Any]]:
                 "memory_total_bytes": ram_bytes,
                 "memory_shared_with_ram": True,
                 "spec": spec,
-                "source": "hardware database",
+                "source": "hardware database"
+                + (
+                    f" ({min(options)}-core GPU assumed: the lowest of {options})"
+                    if len(options) > 1
+                    else ""
+                ),
             }
         )
     if npu:

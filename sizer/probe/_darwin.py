@@ -128,6 +128,7 @@ def read_apple_gpu(values: dict[str, str], hw: Hardware) -> None:
         return
     hw.memory.unified_with_gpu = True
     wired_mb = _int(values, "iogpu.wired_limit_mb")
+    cores, how = _apple_gpu_cores(brand, hw.cpu.physical_cores)
     hw.accelerators.append(
         Accelerator(
             kind="gpu",
@@ -139,5 +140,22 @@ def read_apple_gpu(values: dict[str, str], hw: Hardware) -> None:
             memory_total_bytes=hw.memory.total_bytes,
             memory_shared_with_ram=True,
             extra={"wired_limit_mb": wired_mb} if wired_mb else {},
+            spec={"gpu_cores": cores} if cores else {},
         )
     )
+    if how:
+        hw.note_missing("gpu cores", how)
+
+
+def _apple_gpu_cores(brand: str, cpu_cores: int | None) -> tuple[int | None, str | None]:
+    """sysctl does not count GPU cores; Apple ships each chip's CPU bins with fixed GPU
+    bins, so the CPU's core count often settles it (a 16-core M4 Max has the 40-core GPU).
+    Where it does not (the M2 Max comes with 30 or 38), the smaller bin, and a note."""
+    from sizer.hardware.db import load, match
+
+    found = match(f"{brand} {cpu_cores}-core" if cpu_cores else brand, load("cpus"))
+    entry = found.entry or found.slowest_variant()
+    options = sorted(((entry.data.get("igpu") or {}).get("gpu_cores") or []) if entry else [])
+    if len(options) > 1:
+        return options[0], f"GPU cores not in sysctl: {options} possible, {options[0]} assumed"
+    return (options[0], None) if options else (None, None)

@@ -57,7 +57,8 @@ def gpu_figures(acc: dict[str, Any]) -> GpuFigures | None:
     (a database machine) and, for what it lacks, its database entry found by name. None
     when either is unknown: the GPU is not in the database, or its name is ambiguous."""
     given = {k: v for k, v in (acc.get("spec") or {}).items() if v is not None}
-    entry = match(acc.get("name") or "", load("gpus")).entry
+    name = _name_with_cores(acc.get("name") or "", given.get("gpu_cores"))
+    entry = match(name, load("gpus")).entry
     fields = {**(entry.data if entry else {}), **given}
     bandwidth = fields.get("memory_bandwidth_gbs")
     peak = _matmul_peak(fields, (acc.get("vendor") or "").lower())
@@ -65,6 +66,11 @@ def gpu_figures(acc: dict[str, Any]) -> GpuFigures | None:
         return None
     origin = "spec sheet" if entry else "figures given in the record"
     return GpuFigures(bandwidth, *peak, origin=origin)
+
+
+def _name_with_cores(name: str, cores: int | None) -> str:
+    """An Apple GPU's name with its core count, which tells the listed variants apart."""
+    return f"{name} ({cores}-core)" if cores and "-core" not in name else name
 
 
 def _matmul_peak(fields: dict[str, Any], vendor: str) -> tuple[float, str] | None:
@@ -77,8 +83,22 @@ def _matmul_peak(fields: dict[str, Any], vendor: str) -> tuple[float, str] | Non
         return vector, "vector FP16 peak"
     if vendor == "apple" and fields.get("gpu_cores"):
         cores = fields["gpu_cores"]
-        return cores * APPLE_TFLOPS_PER_GPU_CORE, f"{cores} cores x M2's per-core rate"
+        rate, whose = apple_rate_per_core(str(fields.get("model") or ""))
+        return cores * rate, f"{cores} cores x {whose} per-core rate"
     return None
+
+
+def apple_rate_per_core(model: str) -> tuple[float, str]:
+    """Apple publishes a GPU TFLOPS figure for a few chips only: an unpublished variant takes
+    the per-core rate of a published chip of its own generation (same GPU core design and
+    clock: M1 7-core from M1 8-core), else M2's, the lower of the figures in circulation."""
+    generation = (model.split() or [""])[0]
+    for entry in load("gpus"):
+        data = entry.data
+        published, cores = data.get("fp16_vector_tflops"), data.get("gpu_cores")
+        if entry.vendor == "Apple" and entry.model.split()[0] == generation and published and cores:
+            return published / cores, f"{generation}'s"
+    return APPLE_TFLOPS_PER_GPU_CORE, "M2's"
 
 
 def gpu_params(figures: GpuFigures, efficiency: float, name: str) -> SpeedParams:
