@@ -68,7 +68,8 @@ bench-profiles: $(STAMP)
 # a naive 0.5 x spec-bandwidth baseline, with coverage (seconds; nothing is measured); the
 # medians sizer shows beside its estimates are rewritten in sizer/speed/prediction_errors.json.
 bench-unseen: $(STAMP)
-	$(PY) benchmarks/unseen.py profiles --write-errors sizer/speed/prediction_errors.json
+	$(PY) benchmarks/unseen.py profiles --write-errors sizer/speed/prediction_errors.json \
+		--write-efficiency sizer/speed/gpu_efficiency.json
 
 # Published llama-bench runs of machines this one is not, predicted from the hardware
 # database alone and with the corpus's per-thread bandwidth (seconds; nothing is measured).

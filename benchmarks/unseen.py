@@ -16,11 +16,17 @@ baseline where the record has no bandwidth). Coverage: the share of the corpus's
 can be predicted at all, from the record (``recommend --hardware``) and from the hardware
 database alone by CPU name (``sizer fleet``), which never resolves an unknown name.
 
-Errors are |predicted / measured - 1|, per device class (CPU x86, CPU Arm incl. Apple).
-Only llama.cpp CPU runs are in the corpus so far: the GPU classes have no rows yet.
+Errors are |predicted / measured - 1|, per device class: CPU x86, CPU Arm (incl. Apple's
+CPU), and llama.cpp with the whole model on a GPU (Apple Metal, CUDA, ROCm/Vulkan, Intel
+GPU), whose efficiencies (``sizer.speed.gpu_fit``) are fitted on the training runs of each
+split only. GPU runs need their GPU in the hardware database (by name, as ``recommend
+--hardware`` finds it); coverage counts those that are not.
 
 Usage: .venv/bin/python benchmarks/unseen.py [PROFILES_DIR...] [--out DIR]
-Writes DIR/unseen-<time>.json (default DIR: results/) and prints the table.
+       [--write-errors FILE] [--write-efficiency FILE]
+Writes DIR/unseen-<time>.json (default DIR: results/) and prints the table; with the
+options, the per-class medians sizer shows (prediction_errors.json) and the GPU fit over the
+whole corpus (gpu_efficiency.json).
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ from urllib.parse import urlparse
 from sizer.hardware.db import load, match
 from sizer.profiles.corpus import Corpus, load_corpus
 from sizer.speed.corpus import CorpusRun, corpus_runs, params_from_runs
+from sizer.speed.devices import gpu_params
+from sizer.speed.gpu_fit import GpuRun, efficiency_table, fit, gpu_runs
 from sizer.speed.model import predict
 
 NAIVE_FRACTION = 0.5
@@ -59,12 +67,69 @@ def device_class(run: CorpusRun) -> str:
 
 
 def labelled_runs(corpus: Corpus) -> list[tuple[CorpusRun, str]]:
-    """Every corpus run with the source that published it."""
+    """Every CPU run of the corpus with the source that published it."""
     out = []
     for path, profile in corpus.profiles:
         for run in corpus_runs(Corpus([(path, profile)], [])):
             out.append((run, source_of(profile)))
     return out
+
+
+def labelled_gpu_runs(corpus: Corpus) -> list[tuple[GpuRun, str]]:
+    """Every whole-model GPU run of the corpus with the source that published it."""
+    out = []
+    for path, profile in corpus.profiles:
+        for run in gpu_runs(Corpus([(path, profile)], [])):
+            out.append((run, source_of(profile)))
+    return out
+
+
+def predicted_gpu(run: GpuRun, training: list[GpuRun]) -> tuple[float, float]:
+    """Decode and prefill tok/s of a GPU run at its class's efficiencies, fitted on
+    ``training`` (the class default where the training runs are too few)."""
+    assert run.figures is not None
+    fitted = fit(training, run.gpu_class)
+    params = gpu_params(
+        run.figures,
+        fitted.bandwidth_fraction,
+        run.gpu,
+        fitted.layer_s,
+        fitted.matmul_fraction,
+        fitted.quant_fraction,
+    )
+    p = predict(run.shape, params, depth=run.depth, prompt=run.prompt)
+    return p.decode_tok_s, p.prefill_tok_s
+
+
+def naive_gpu_decode(run: GpuRun) -> float | None:
+    if run.figures is None or not run.shape.decode_weight_bytes:
+        return None
+    return NAIVE_FRACTION * run.figures.bandwidth_gbs * 1e9 / run.shape.decode_weight_bytes
+
+
+def scored_gpu(runs: list[tuple[GpuRun, str]], group: Callable[[GpuRun, str], str]) -> list[dict]:
+    """One row per predictable GPU run: its errors when its whole group is held out."""
+    rows = []
+    for run, source in runs:
+        if run.figures is None:
+            continue
+        held = group(run, source)
+        training = [r for r, s in runs if group(r, s) != held]
+        decode, prefill = predicted_gpu(run, training)
+        rows.append(
+            {
+                "machine": run.label,
+                "gpu": run.gpu,
+                "source": source,
+                "class": run.gpu_class,
+                "model": run.model,
+                "fitted_on_machines": fit(training, run.gpu_class).machines,
+                "decode_error": _error(decode, run.decode_tok_s),
+                "prefill_error": _error(prefill, run.prefill_tok_s),
+                "naive_decode_error": _error(naive_gpu_decode(run), run.decode_tok_s),
+            }
+        )
+    return rows
 
 
 def predicted(run: CorpusRun, training: list[CorpusRun]) -> tuple[float, float]:
@@ -110,14 +175,28 @@ def _error(predicted_value: float | None, measured: float | None) -> float | Non
     return abs(predicted_value / measured - 1)
 
 
-def coverage(runs: list[tuple[CorpusRun, str]]) -> dict:
-    """Runs predictable from the record, and from the database by the CPU's name alone."""
+def coverage(runs: list[tuple[CorpusRun, str]], gpu: list[tuple[GpuRun, str]]) -> dict:
+    """Runs predictable from the record (a CPU run always; a GPU run when the database
+    knows its GPU), and CPU runs from the database by the CPU's name alone (which never
+    resolves an unknown or ambiguous name)."""
+    cpus = load("cpus")
     by_name = sum(
         1
         for run, _ in runs
-        if match((run.hardware.get("cpu") or {}).get("brand") or "", load("cpus")).entry
+        if (found := match((run.hardware.get("cpu") or {}).get("brand") or "", cpus)).entry
+        or found.variants
     )
-    return {"runs": len(runs), "from_record": len(runs), "from_database_by_name": by_name}
+    gpu_known = sum(1 for run, _ in gpu if run.figures is not None)
+    unknown = sorted({run.gpu for run, _ in gpu if run.figures is None})
+    return {
+        "runs": len(runs) + len(gpu),
+        "from_record": len(runs) + gpu_known,
+        "cpu_runs": len(runs),
+        "cpu_from_database_by_name": by_name,
+        "gpu_runs": len(gpu),
+        "gpu_predictable": gpu_known,
+        "gpus_not_in_database": unknown,
+    }
 
 
 def summary(rows: list[dict]) -> list[dict]:
@@ -159,34 +238,56 @@ def main() -> None:
         help="also write the leave-one-source-out medians sizer shows beside its estimates "
         "(sizer/speed/prediction_errors.json)",
     )
+    parser.add_argument(
+        "--write-efficiency",
+        type=Path,
+        help="also write the GPU efficiencies fitted on the whole corpus "
+        "(sizer/speed/gpu_efficiency.json)",
+    )
     args = parser.parse_args()
     corpus = load_corpus(args.dirs)
     for rejected in corpus.rejected:
         print(f"skipped: {rejected.problems[0]}")
-    runs = labelled_runs(corpus)
+    runs, gpu = labelled_runs(corpus), labelled_gpu_runs(corpus)
     splits = {
-        "leave one source out": scored(runs, lambda run, source: source),
-        "leave one machine out": scored(runs, lambda run, source: run.machine),
+        "leave one source out": scored(runs, lambda run, source: source)
+        + scored_gpu(gpu, lambda run, source: source),
+        "leave one machine out": scored(runs, lambda run, source: run.machine)
+        + scored_gpu(gpu, lambda run, source: run.machine),
     }
-    sources = sorted({s for _, s in runs})
-    print(f"{len(runs)} runs from {len(sources)} sources: {', '.join(sources)}")
+    sources = sorted({s for _, s in runs} | {s for _, s in gpu})
+    print(
+        f"{len(runs)} CPU and {len(gpu)} GPU runs from {len(sources)} sources: {', '.join(sources)}"
+    )
     print("errors |predicted/measured - 1|: median / worst (runs)")
     for split, rows in splits.items():
         print(f"\n{split}")
         print(
-            f"  {'device class':<10} {'decode':>16}  {'prefill':>16}  "
+            f"  {'device class':<12} {'decode':>16}  {'prefill':>16}  "
             f"{'naive decode':>16}  {'sizer, same runs':>16}"
         )
         keys = ("decode_error", "prefill_error", "naive_decode_error", "decode_error_same_runs")
         for line in summary(rows):
             cells = "  ".join(_cell(line[k]) for k in keys)
-            print(f"  {line['class']:<10} {cells}")
-    cover = coverage(runs)
+            print(f"  {line['class']:<12} {cells}")
+    cover = coverage(runs, gpu)
     print(
-        f"\ncoverage: {cover['from_record']} of {cover['runs']} runs from their records "
-        f"(recommend --hardware); {cover['from_database_by_name']} of {cover['runs']} from "
-        "the hardware database by CPU name (sizer fleet)"
+        f"\ncoverage: {cover['from_record']} of {cover['runs']} runs predictable from their "
+        f"records (recommend --hardware): all {cover['cpu_runs']} CPU runs, "
+        f"{cover['gpu_predictable']} of {cover['gpu_runs']} GPU runs (GPUs not in the "
+        f"database: {', '.join(cover['gpus_not_in_database']) or 'none'}); "
+        f"{cover['cpu_from_database_by_name']} of {cover['cpu_runs']} CPU runs from the "
+        "hardware database by CPU name (sizer fleet)"
     )
+    gpu_runs_only = [run for run, _ in gpu]
+    fitted = efficiency_table(gpu_runs_only, time.strftime("%Y-%m-%d"))
+    print("\nGPU efficiencies fitted on the whole corpus (what sizer uses):")
+    for name, eff in fitted["classes"].items():
+        print(
+            f"  {name:<12} bandwidth x{eff['bandwidth_fraction']:.2f}, "
+            f"{eff['layer_s'] * 1e6:.0f} us/layer, FP16 matrix peak x{eff['matmul_fraction']:.2f}"
+            f", int8 peak x{eff['quant_fraction']:.2f} ({eff['basis']})"
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     target = args.out / f"unseen-{time.strftime('%Y%m%d-%H%M%S')}.json"
     data = {
@@ -200,6 +301,9 @@ def main() -> None:
         table = errors_table(summary(splits["leave one source out"]), len(sources))
         args.write_errors.write_text(json.dumps(table, indent=1) + "\n")
         print(f"wrote {args.write_errors}")
+    if args.write_efficiency:
+        args.write_efficiency.write_text(json.dumps(fitted, indent=1) + "\n")
+        print(f"wrote {args.write_efficiency}")
 
 
 def errors_table(lines: list[dict], n_sources: int) -> dict:

@@ -162,7 +162,9 @@ def test_unseen_prints_every_split_and_the_coverage(tmp_path):
     assert "leave one source out" in done.stdout and "leave one machine out" in done.stdout
     [result] = tmp_path.glob("unseen-*.json")
     data = json.loads(result.read_text())
-    assert data["coverage"]["runs"] == data["coverage"]["from_record"] > 0
+    cover = data["coverage"]
+    assert cover["runs"] == cover["cpu_runs"] + cover["gpu_runs"]
+    assert cover["from_record"] == cover["cpu_runs"] + cover["gpu_predictable"] > 0
 
 
 def test_the_committed_prediction_errors_are_what_bench_unseen_measures_now():
@@ -173,9 +175,12 @@ def test_the_committed_prediction_errors_are_what_bench_unseen_measures_now():
     from sizer.profiles.corpus import load_corpus
 
     unseen = _unseen()
-    runs = unseen.labelled_runs(load_corpus([Path(__file__).parents[1] / "profiles"]))
-    rows = unseen.scored(runs, lambda run, source: source)
-    fresh = unseen.errors_table(unseen.summary(rows), len({s for _, s in runs}))
+    corpus = load_corpus([Path(__file__).parents[1] / "profiles"])
+    runs, gpu = unseen.labelled_runs(corpus), unseen.labelled_gpu_runs(corpus)
+    by_source = lambda run, source: source  # noqa: E731
+    rows = unseen.scored(runs, by_source) + unseen.scored_gpu(gpu, by_source)
+    sources = {s for _, s in runs} | {s for _, s in gpu}
+    fresh = unseen.errors_table(unseen.summary(rows), len(sources))
     text = resources.files("sizer.speed").joinpath("prediction_errors.json").read_text()
     committed = json.loads(text)
     assert committed["sources"] == fresh["sources"]
@@ -184,3 +189,12 @@ def test_the_committed_prediction_errors_are_what_bench_unseen_measures_now():
         assert committed["classes"][name]["runs"] == figures["runs"]
         for metric in ("decode", "prefill"):
             assert committed["classes"][name][metric] == pytest.approx(figures[metric])
+    # the GPU efficiencies sizer uses are the fit over the whole corpus as it is
+    from sizer.speed.gpu_fit import efficiency_table
+
+    efficiencies = efficiency_table([run for run, _ in gpu], "today")["classes"]
+    text = resources.files("sizer.speed").joinpath("gpu_efficiency.json").read_text()
+    committed = json.loads(text)["classes"]
+    assert committed.keys() == efficiencies.keys()
+    for name, fitted in efficiencies.items():
+        assert committed[name] == pytest.approx(fitted), name

@@ -102,7 +102,7 @@ def recommend_command(
                 top,
                 verified,
                 every_variant,
-                answer.typical_error,
+                answer.pick_error,
             )
         )
 

@@ -45,9 +45,11 @@ def render_fleet(w, fleet, assessed, result, outcomes=()) -> str:
         )
     lines += ["", "Machines per tier: " + ", ".join(f"{t} {n}" for t, n in result.per_tier.items())]
     errors = sorted({str(a.typical_error) for a in assessed.values() if a.typical_error})
-    lines += [f"Measured error of the CPU estimates: {e}" for e in errors]
-    if any(a.top and a.top.candidate.device_kind != "CPU" for a in assessed.values()):
-        lines.append("GPU/NPU estimates: no measured error yet (the corpus has no runs of them)")
+    lines += [f"Measured error of the estimates: {e}" for e in errors]
+    if any(a.top and not a.typical_error for a in assessed.values()):
+        lines.append(
+            "Picks on OpenVINO devices or a GPU class without published runs: no measured error yet"
+        )
     if result.blocked:
         lines.append(
             "Cannot run an acceptable model: "

@@ -63,6 +63,9 @@ def _table(rows: list[list[str]], budget: int) -> list[str]:
     return [lines[0], "  ".join("-" * w for w in widths), *lines[1:]]
 
 
+NO_RUNS = "too few published runs of that device class in the corpus"
+
+
 def render_ranking(
     ranking: Ranking,
     params: SpeedParams,
@@ -83,10 +86,12 @@ def render_ranking(
         f"({gib(total)} RAM less {gib(total - ranking.budget_bytes)} headroom)",
         f"CPU speed: {params.source} ({params.confidence}); {params.threads} thread(s)",
     ]
+    pick = ranking.top.candidate if ranking.top is not None else None
+    on_cpu = pick is None or pick.device_kind == "CPU"
     if typical is not None:
-        lines.append(f"Measured error of such CPU estimates: {typical}")
-    if ranking.top is not None and ranking.top.candidate.device_kind != "CPU":
-        lines.append("GPU/NPU estimates: no measured error yet (the corpus has no runs of them)")
+        lines.append(f"Measured error of such {'CPU' if on_cpu else 'GPU'} estimates: {typical}")
+    elif pick is not None and not on_cpu:
+        lines.append(f"{pick.device} estimates: no measured error yet ({NO_RUNS})")
     lines.append("")
     shown = (ranking.passing if every_variant else one_per_model(ranking.passing))[:top]
     if shown:

@@ -68,8 +68,9 @@ def assess(hw: dict[str, Any], w: Workload, corpus, catalog) -> Assessment:
         # The tier is the largest model that meets the workload there; the pick is recommend's
         # (which may prefer a smaller model with a better measured score for the task).
         largest = max(v.candidate.params_b for v in ranking.passing)
-        error = answer.typical_error if top.candidate.device_kind == "CPU" else None
-        return Assessment(top, tier_of(largest), None, params.confidence, ranking, error)
+        return Assessment(
+            top, tier_of(largest), None, params.confidence, ranking, answer.pick_error
+        )
     obstacle = _main_obstacle(ranking)
     return Assessment(None, NO_TIER, obstacle, params.confidence, ranking, answer.typical_error)
 

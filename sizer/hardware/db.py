@@ -45,6 +45,7 @@ GENERIC = {
     "generation",
     "snapdragon",
     "oryon",
+    "tesla",
     "w",
     "the",
     "and",

@@ -238,9 +238,12 @@ def run(row: BenchRow) -> dict[str, Any]:
     metric = "prefill_tok_s" if row.n_prompt and not row.n_gen else "decode_tok_s"
     if row.n_prompt and row.n_gen:
         metric = "combined_tok_s"
+    backend = {"name": "llama.cpp", "device": _device(row)}
+    if backend["device"] == "GPU" and (api := gpu_api(row.backend)):
+        backend["gpu_api"] = api
     out = {
         "model": model,
-        "backend": {"name": "llama.cpp", "device": _device(row)},
+        "backend": backend,
         "config": config,
         "metrics": {metric: _stats(row)},
     }
@@ -250,11 +253,29 @@ def run(row: BenchRow) -> dict[str, Any]:
 
 
 def _device(row: BenchRow) -> str:
-    backend = (row.backend or "CPU").upper()
-    on_gpu = any(b in backend for b in ("CUDA", "METAL", "VULKAN", "ROCM", "HIP", "SYCL", "MTL"))
+    on_gpu = gpu_api(row.backend) not in (None, "OpenCL")
     if on_gpu and (row.n_gpu_layers is None or row.n_gpu_layers > 0):
         return "GPU"
     return "CPU"
+
+
+# llama-bench's backend column ("CUDA", "Metal,BLAS", "MTL,BLAS", "ROCm", "HIP", "Vulkan",
+# "SYCL") -> the GPU API the speed model has a device class for
+GPU_APIS = (
+    ("CUDA", "CUDA"),
+    ("METAL", "Metal"),
+    ("MTL", "Metal"),
+    ("ROCM", "ROCm"),
+    ("HIP", "ROCm"),
+    ("VULKAN", "Vulkan"),
+    ("SYCL", "SYCL"),
+    ("OPENCL", "OpenCL"),
+)
+
+
+def gpu_api(backend: str | None) -> str | None:
+    upper = (backend or "").upper()
+    return next((api for word, api in GPU_APIS if word in upper), None)
 
 
 def _stats(row: BenchRow) -> dict[str, Any]:

@@ -44,6 +44,17 @@ class Recommendation:
             return None
         return typical_error(cpu_class(self.hardware))
 
+    @property
+    def pick_error(self) -> TypicalError | None:
+        """The measured error of the top pick's device class: the CPU's (``typical_error``)
+        for a CPU pick; for a llama.cpp GPU pick its class's (sizer never measures a GPU, so
+        this holds on this machine too); None where the corpus has no runs of that class."""
+        top = self.ranking.top
+        if top is None or top.candidate.device_kind == "CPU":
+            return self.typical_error
+        cls = top.candidate.device_class
+        return typical_error(cls) if cls else None
+
     def to_dict(self, elapsed_s: float | None = None, verified: Any = None) -> dict[str, Any]:
         """The ``sizer.recommendation`` JSON (format version 1)."""
         ranking = self.ranking
@@ -55,6 +66,7 @@ class Recommendation:
             "budget_bytes": ranking.budget_bytes,
             "speed_params": self.speed_params.to_dict(),
             "typical_error": self.typical_error.to_dict() if self.typical_error else None,
+            "pick_error": self.pick_error.to_dict() if self.pick_error else None,
             "top": ranking.top.to_dict() if ranking.top else None,
             "passing": [v.to_dict() for v in ranking.passing],
             "why_not": [v.to_dict() for v in why_not(ranking)],

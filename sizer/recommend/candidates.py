@@ -197,6 +197,7 @@ def place_candidate(
         budget_bytes=own_budget,
         device_bytes=on_device,
         device_kind=place.device,
+        device_class=place.device_class,
     )
 
 

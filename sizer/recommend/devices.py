@@ -20,17 +20,32 @@ from dataclasses import dataclass
 from typing import Any
 
 from sizer.speed.devices import (
-    GPU_BANDWIDTH_EFFICIENCY,
+    GpuFigures,
     gpu_figures,
     gpu_params,
     openvino_cpu_params,
     shared_ram_params,
 )
+from sizer.speed.gpu_fit import AMD, APPLE, CUDA, efficiency
 from sizer.speed.model import SpeedParams
 
 NPU_MAX_PARAMS_B = 4.0
 OPENVINO_ARCHS = ("llama", "qwen2")
 OPENVINO_QUANTS = ("Q4_0", "Q4_K_M", "Q8_0", "F16")
+
+
+def llama_gpu_params(figures: GpuFigures, device_class: str, name: str) -> SpeedParams:
+    """llama.cpp on a GPU at its device class's efficiencies (fitted on the corpus)."""
+    fitted = efficiency(device_class)
+    params = gpu_params(
+        figures,
+        fitted.bandwidth_fraction,
+        name,
+        fitted.layer_s,
+        fitted.matmul_fraction,
+        fitted.quant_fraction,
+    )
+    return params.with_source(f"{params.source}; {device_class} {fitted.basis}", "estimated")
 
 
 @dataclass(frozen=True)
@@ -44,6 +59,9 @@ class Place:
     memory_bytes: int | None  # device memory when separate from RAM (discrete GPU)
     unified: bool = False  # uses system RAM (iGPU, Apple, NPU)
     max_params_b: float | None = None
+    # The GPU device class its efficiencies and measured error are for ("CUDA", "Apple
+    # Metal", ...; sizer.speed.gpu_fit); None on the CPU and on OpenVINO's devices
+    device_class: str | None = None
 
 
 def places(hw: dict[str, Any], cpu: SpeedParams, backend: str = "any") -> list[Place]:
@@ -63,15 +81,16 @@ def _accelerator_places(acc: dict[str, Any], cpu: SpeedParams) -> list[Place]:
         figures = gpu_figures(acc)
         if figures is None:
             return []
-        params = gpu_params(figures, GPU_BANDWIDTH_EFFICIENCY["discrete"], name)
+        cls = CUDA if vendor == "nvidia" else AMD
+        params = llama_gpu_params(figures, cls, name)
         free = acc.get("memory_free_bytes") or acc.get("memory_total_bytes")
-        return [Place("llama.cpp", "GPU", name, params, free)]
+        return [Place("llama.cpp", "GPU", name, params, free, device_class=cls)]
     if kind == "gpu" and vendor == "apple":
         figures = gpu_figures(acc)
         if figures is None:
             return []
-        params = gpu_params(figures, GPU_BANDWIDTH_EFFICIENCY["apple"], name)
-        return [Place("llama.cpp", "GPU", name, params, None, unified=True)]
+        params = llama_gpu_params(figures, APPLE, name)
+        return [Place("llama.cpp", "GPU", name, params, None, unified=True, device_class=APPLE)]
     if vendor == "intel" and kind in ("gpu", "npu"):
         device = "NPU" if kind == "npu" else "GPU"
         cap = NPU_MAX_PARAMS_B if device == "NPU" else None

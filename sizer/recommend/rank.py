@@ -44,6 +44,7 @@ class Candidate:
     budget_bytes: int | None = None  # a tighter limit of its own (Metal's wired memory)
     device_bytes: int = 0  # on a discrete GPU, besides memory_bytes of RAM
     device_kind: str = "CPU"  # what the backend calls the device: CPU, GPU, NPU
+    device_class: str | None = None  # a llama.cpp GPU's class (sizer.speed.gpu_fit)
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class Verdict:
             "memory_bytes": c.memory_bytes,
             "device_memory_bytes": c.device_bytes,
             "device_kind": c.device_kind,
+            "device_class": c.device_class,
             "speed": c.speed.to_dict(),
             "quality": {
                 "value": c.quality.value,

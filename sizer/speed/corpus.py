@@ -88,12 +88,21 @@ def _corpus_run(run: dict[str, Any], hw: dict[str, Any], profile: dict[str, Any]
         hardware=hw,
         threads=config["threads"],
         shape=SpeedShape(**fields),
-        depth=config.get("depth") or 0,
+        depth=mean_depth(config, decode),
         prompt=config.get("prompt_tokens") or 512,
         decode_tok_s=decode,
         prefill_tok_s=prefill,
         model=run["model"].get("catalog_id") or run["model"]["file_name"],
     )
+
+
+def mean_depth(config: dict[str, Any], decode: float | None) -> int:
+    """The KV depth a run's figure is an average over: a decode figure (llama-bench's tgN)
+    averages N tokens generated after ``depth``, so the cache holds depth + N/2 on average;
+    tg8192 is far from an empty cache. A prefill figure's own prompt is counted by the
+    speed model (``prefill_features``)."""
+    depth = config.get("depth") or 0
+    return depth + (config.get("gen_tokens") or 0) // 2 if decode else depth
 
 
 def _steady(metrics: dict[str, Any], name: str) -> float | None:
@@ -111,8 +120,9 @@ def prior_for(hw: dict[str, Any], threads: int, per_thread: float | None = None)
 
 
 # Runs that say how fast one core streams memory: a model large enough to be memory-bound
-# (>= 1 GB per token), at depth 0, on few threads (before the memory controller saturates).
+# (>= 1 GB per token), at a shallow cache, on few threads (before the memory controller saturates).
 BANDWIDTH_RUN_MIN_BYTES = 1e9
+SHALLOW_DEPTH = 256  # llama-bench's tg128 averages over a cache of 64 tokens: shallow
 BANDWIDTH_RUN_MAX_THREADS = 4
 MIN_MACHINES_FOR_DEFAULTS = 3
 
@@ -128,7 +138,7 @@ def learned_per_thread(runs: list[CorpusRun]) -> float | None:
     for run in runs:
         if (
             run.decode_tok_s
-            and run.depth == 0
+            and run.depth <= SHALLOW_DEPTH
             and run.threads <= BANDWIDTH_RUN_MAX_THREADS
             and run.shape.decode_weight_bytes >= BANDWIDTH_RUN_MIN_BYTES
         ):

@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sizer.ggml import GGMLQuantizationType
 from sizer.hardware.db import load, match
 from sizer.speed.model import SpeedParams
 from sizer.speed.prior import KERNEL_EFFICIENCY
@@ -50,6 +51,16 @@ class GpuFigures:
     matmul_tflops: float
     peak: str  # which compute peak, in words
     origin: str = "spec sheet"  # where the figures came from, in words
+    # NVIDIA: llama.cpp multiplies quantised weights with its MMQ kernels on the int8 tensor
+    # cores (activations quantised to 8 bits), float weights through cuBLAS at the FP16 peak;
+    # published 7B Q4_0 prefill on an RTX 4090 (~14,000 tok/s = 190 TFLOP/s) is above its
+    # 165 TFLOPS FP16 peak. None: every type at ``matmul_tflops``.
+    quant_tops: float | None = None
+
+
+# ggml's float types; every other type is quantised (and multiplies on MMQ where there is one)
+FLOAT_TYPES = ("F32", "F16", "BF16", "F64")
+QUANT_TYPES = tuple(t.name for t in GGMLQuantizationType if t.name not in FLOAT_TYPES)
 
 
 def gpu_figures(acc: dict[str, Any]) -> GpuFigures | None:
@@ -58,14 +69,19 @@ def gpu_figures(acc: dict[str, Any]) -> GpuFigures | None:
     when either is unknown: the GPU is not in the database, or its name is ambiguous."""
     given = {k: v for k, v in (acc.get("spec") or {}).items() if v is not None}
     name = _name_with_cores(acc.get("name") or "", given.get("gpu_cores"))
-    entry = match(name, load("gpus")).entry
+    found = match(name, load("gpus"))
+    entry = found.entry or found.slowest_variant()
     fields = {**(entry.data if entry else {}), **given}
     bandwidth = fields.get("memory_bandwidth_gbs")
     peak = _matmul_peak(fields, (acc.get("vendor") or "").lower())
     if not (bandwidth and peak):
         return None
     origin = "spec sheet" if entry else "figures given in the record"
-    return GpuFigures(bandwidth, *peak, origin=origin)
+    if entry is not None and found.entry is None:  # a name of several parts: the slowest
+        origin = f"spec sheet of {entry.name}, the slowest part of that name"
+    vendor = (acc.get("vendor") or "").lower()
+    quant = fields.get("int8_tensor_tops") if vendor == "nvidia" else None
+    return GpuFigures(bandwidth, *peak, origin=origin, quant_tops=quant)
 
 
 def _name_with_cores(name: str, cores: int | None) -> str:
@@ -75,7 +91,7 @@ def _name_with_cores(name: str, cores: int | None) -> str:
 
 def _matmul_peak(fields: dict[str, Any], vendor: str) -> tuple[float, str] | None:
     tensor, vector = fields.get("fp16_tensor_tflops"), fields.get("fp16_vector_tflops")
-    if vendor in ("nvidia", "amd") and tensor:
+    if vendor in ("nvidia", "amd", "intel") and tensor:  # Intel: the XMX engines' rate
         return tensor, "dense FP16 tensor peak"
     if vendor == "nvidia" and vector:
         return vector * NVIDIA_TENSOR_OVER_VECTOR_FP16, "2 x vector FP16 (GeForce tensor rate)"
@@ -101,18 +117,37 @@ def apple_rate_per_core(model: str) -> tuple[float, str]:
     return APPLE_TFLOPS_PER_GPU_CORE, "M2's"
 
 
-def gpu_params(figures: GpuFigures, efficiency: float, name: str) -> SpeedParams:
-    flops = figures.matmul_tflops * 1e12 * GPU_MATMUL_EFFICIENCY
+def gpu_params(
+    figures: GpuFigures,
+    efficiency: float,
+    name: str,
+    layer_s: float = 2e-5,
+    matmul_fraction: float = GPU_MATMUL_EFFICIENCY,
+    quant_fraction: float | None = None,
+) -> SpeedParams:
+    """``efficiency``: the share of the spec bandwidth decode reaches; ``layer_s``: the fixed
+    cost per layer per token; ``matmul_fraction``: the share of the matrix peak prefill
+    reaches; ``quant_fraction``: the share of the int8 peak quantised weights reach where
+    the GPU has one (``sizer.speed.gpu_fit`` fits them per device class)."""
+    flops = figures.matmul_tflops * 1e12 * matmul_fraction
+    fast: tuple[str, ...] = ("*",)
+    slow_cost = 1.0
+    if figures.quant_tops:  # quantised types at the int8 peak, float types at FP16's
+        quant_flops = figures.quant_tops * 1e12 * (quant_fraction or matmul_fraction)
+        fast, slow_cost, flops = QUANT_TYPES, quant_flops / flops, quant_flops
     return SpeedParams(
         threads=0,
         bandwidth_bytes_s=figures.bandwidth_gbs * 1e9 * efficiency,
         decode_attn_flop_s=flops / 4,
-        decode_layer_s=2e-5,
+        decode_layer_s=layer_s,
         matmul_flop_s=flops,
         prefill_attn_flop_s=flops / 2,
         prefill_layer_s=1e-6,
-        source=f"{name} {figures.origin} ({figures.peak})",
+        source=f"{name} {figures.origin} ({figures.peak}"
+        + (", int8 tensor peak for quantised weights)" if figures.quant_tops else ")"),
         confidence="estimated",
+        fast_types=fast,
+        slow_type_cost=slow_cost,
     )
 
 
