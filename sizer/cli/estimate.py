@@ -35,6 +35,26 @@ def gpu_offload(resolved, estimate, hw) -> str | None:
     )
 
 
+def shared_gpu(estimate, hw) -> str | None:
+    """Whether the model fits in what a GPU that shares RAM can map (an APU's carve-out and
+    GTT pool, Apple's Metal working set), which is neither the RAM nor its "VRAM"."""
+    from sizer.hardware.gpu_memory import gpu_pool
+    from sizer.units import gib
+
+    for acc in hw.accelerators:
+        if acc.kind != "gpu" or not acc.memory_shared_with_ram:
+            continue
+        pool = gpu_pool(asdict(acc), hw.memory.total_bytes)
+        if pool is None:
+            continue
+        fits = "fits" if estimate.total_bytes <= pool.bytes else "does not fit"
+        return (
+            f"on {acc.name} (shares RAM): llama.cpp can map {gib(pool.bytes)} ({pool.why}); "
+            f"this needs {gib(estimate.total_bytes)}: {fits}"
+        )
+    return None
+
+
 def estimate_command(
     model: Annotated[str, typer.Argument(help="A GGUF file, an Ollama tag, or a catalog id.")],
     ctx: Annotated[int, typer.Option(min=16, max=1 << 21, help="Context length (tokens).")] = 4096,
@@ -62,6 +82,9 @@ def estimate_command(
     offload = gpu_offload(resolved, estimate, hw)
     if offload:
         verdict += "\n" + offload
+    unified = shared_gpu(estimate, hw)
+    if unified:
+        verdict += "\n" + unified
     measured = measured_in_profiles(resolved)
     if as_json:
         record = {
@@ -73,6 +96,7 @@ def estimate_command(
             "available_bytes": hw.memory.available_bytes,
             "verdict": verdict,
             "gpu_offload": offload,
+            "shared_gpu": unified,
             "measured_in_profiles": [asdict(p) for p in measured],
         }
         typer.echo(json.dumps(record, indent=2))

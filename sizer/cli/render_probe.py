@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
+from sizer.hardware.gpu_memory import gpu_pool
 from sizer.hardware.record import Accelerator, Hardware
 from sizer.probe import isa
 from sizer.units import gib, rate
@@ -54,18 +57,31 @@ def _memory_rows(hw: Hardware) -> list[tuple[str, str]]:
 
 
 def _accelerator_rows(hw: Hardware) -> list[tuple[str, str]]:
-    rows = [(a.kind.upper(), _describe(a)) for a in hw.accelerators]
+    rows = [(a.kind.upper(), _describe(a, hw.memory.total_bytes)) for a in hw.accelerators]
     if not rows:
         rows = [("GPU/NPU", "none found")]
     return rows
 
 
-def _describe(acc: Accelerator) -> str:
+def _describe(acc: Accelerator, ram_bytes: int | None) -> str:
     kind = {True: "integrated", False: "discrete", None: ""}[acc.integrated]
     parts = [f"{acc.name} [{acc.device_id}, {acc.source}]", kind]
+    shared = acc.memory_shared_with_ram
     if acc.memory_total_bytes:
         free = f", {gib(acc.memory_free_bytes)} free" if acc.memory_free_bytes else ""
-        parts.append(f"{gib(acc.memory_total_bytes)}{free}")
+        what = "carve-out " if shared and acc.vendor == "AMD" else ""
+        parts.append(f"{what}{gib(acc.memory_total_bytes)}{free}")
+    gtt = acc.extra.get("gtt_total_bytes")
+    if gtt:
+        parts.append(f"GTT {gib(gtt)}")
+    pool = gpu_pool(asdict(acc), ram_bytes) if shared else None
+    if pool is not None and acc.vendor == "AMD":
+        parts.append(
+            f"llama.cpp (Vulkan) can use {gib(pool.bytes)} ({pool.why}); ROCm: up to HIP's "
+            "own total; OpenVINO: no AMD GPU device"
+        )
+    elif pool is not None:
+        parts.append(f"llama.cpp can use {gib(pool.bytes)} ({pool.why})")
     if acc.compute_capability:
         parts.append(f"compute {acc.compute_capability}")
     if acc.driver_version:

@@ -41,9 +41,6 @@ from sizer.speed.model import (
 )
 
 COMMON_QUANTS = ("Q4_K_M", "Q5_K_M", "Q8_0")
-# Metal lets one process wire about three quarters of unified memory by default
-# (recommendedMaxWorkingSetSize); llama.cpp on Apple Silicon is held to that.
-APPLE_WIRED_FRACTION = 0.75
 
 
 @dataclass(frozen=True)
@@ -177,9 +174,7 @@ def place_candidate(
         speed, host, on_device, device = offload
     if option.measured_speed and place.backend == "llama.cpp" and place.device == "CPU":
         speed = _measured(speed, *option.measured_speed, option.measured_source)
-    own_budget = None
-    if place.unified and place.backend == "llama.cpp":
-        own_budget = int(APPLE_WIRED_FRACTION * ((hw.get("memory") or {}).get("total_bytes") or 0))
+    own_budget = place.pool_bytes if place.unified and place.backend == "llama.cpp" else None
     return Candidate(
         model_id=option.model_id,
         name=option.name,

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sizer.hardware.gpu_memory import gpu_pool
 from sizer.speed.devices import (
     GpuFigures,
     gpu_figures,
@@ -62,6 +63,9 @@ class Place:
     # The GPU device class its efficiencies and measured error are for ("CUDA", "Apple
     # Metal", ...; sizer.speed.gpu_fit); None on the CPU and on OpenVINO's devices
     device_class: str | None = None
+    # What llama.cpp can allocate on a GPU that shares RAM (Metal's working-set limit, an
+    # APU's carve-out + GTT pool: sizer.hardware.gpu_memory); None: RAM is the limit
+    pool_bytes: int | None = None
 
 
 def places(hw: dict[str, Any], cpu: SpeedParams, backend: str = "any") -> list[Place]:
@@ -69,12 +73,13 @@ def places(hw: dict[str, Any], cpu: SpeedParams, backend: str = "any") -> list[P
     found = [Place("llama.cpp", "CPU", "CPU", cpu, None)]
     if (hw.get("openvino") or {}).get("available", True):
         found.append(Place("openvino", "CPU", "CPU (OpenVINO)", openvino_cpu_params(cpu), None))
+    ram = (hw.get("memory") or {}).get("total_bytes")
     for acc in hw.get("accelerators") or []:
-        found += _accelerator_places(acc, cpu)
+        found += _accelerator_places(acc, cpu, ram)
     return [p for p in found if backend in ("any", p.backend)]
 
 
-def _accelerator_places(acc: dict[str, Any], cpu: SpeedParams) -> list[Place]:
+def _accelerator_places(acc: dict[str, Any], cpu: SpeedParams, ram: int | None) -> list[Place]:
     name, vendor = acc.get("name") or "?", (acc.get("vendor") or "").lower()
     kind = acc.get("kind")
     if kind == "gpu" and vendor in ("nvidia", "amd") and not acc.get("integrated"):
@@ -85,12 +90,27 @@ def _accelerator_places(acc: dict[str, Any], cpu: SpeedParams) -> list[Place]:
         params = llama_gpu_params(figures, cls, name)
         free = acc.get("memory_free_bytes") or acc.get("memory_total_bytes")
         return [Place("llama.cpp", "GPU", name, params, free, device_class=cls)]
-    if kind == "gpu" and vendor == "apple":
+    if kind == "gpu" and (vendor == "apple" or (vendor == "amd" and acc.get("integrated"))):
+        # Apple Metal, and an AMD APU's iGPU through llama.cpp's Vulkan (or ROCm) build:
+        # the whole model in the memory the GPU can map
         figures = gpu_figures(acc)
         if figures is None:
             return []
-        params = llama_gpu_params(figures, APPLE, name)
-        return [Place("llama.cpp", "GPU", name, params, None, unified=True, device_class=APPLE)]
+        cls = APPLE if vendor == "apple" else AMD
+        params = llama_gpu_params(figures, cls, name)
+        pool = gpu_pool(acc, ram)
+        return [
+            Place(
+                "llama.cpp",
+                "GPU",
+                name,
+                params,
+                None,
+                unified=True,
+                device_class=cls,
+                pool_bytes=pool.bytes if pool else None,
+            )
+        ]
     if vendor == "intel" and kind in ("gpu", "npu"):
         device = "NPU" if kind == "npu" else "GPU"
         cap = NPU_MAX_PARAMS_B if device == "NPU" else None
