@@ -68,20 +68,20 @@ def device_class(run: CorpusRun) -> str:
 
 def labelled_runs(corpus: Corpus) -> list[tuple[CorpusRun, str]]:
     """Every CPU run of the corpus with the source that published it."""
-    out = []
-    for path, profile in corpus.profiles:
-        for run in corpus_runs(Corpus([(path, profile)], [])):
-            out.append((run, source_of(profile)))
-    return out
+    return _labelled(corpus, corpus_runs)
 
 
 def labelled_gpu_runs(corpus: Corpus) -> list[tuple[GpuRun, str]]:
     """Every whole-model GPU run of the corpus with the source that published it."""
-    out = []
-    for path, profile in corpus.profiles:
-        for run in gpu_runs(Corpus([(path, profile)], [])):
-            out.append((run, source_of(profile)))
-    return out
+    return _labelled(corpus, gpu_runs)
+
+
+def _labelled(corpus: Corpus, read: Callable[[Corpus], list]) -> list:
+    return [
+        (run, source_of(profile))
+        for path, profile in corpus.profiles
+        for run in read(Corpus([(path, profile)], []))
+    ]
 
 
 def predicted_gpu(run: GpuRun, training: list[GpuRun]) -> tuple[float, float]:

@@ -78,7 +78,7 @@ def _corpus_run(run: dict[str, Any], hw: dict[str, Any], profile: dict[str, Any]
         return None
     if shape is None or config.get("kv_type", "f16") != "f16":
         return None
-    decode, prefill = _steady(metrics, "decode_tok_s"), _steady(metrics, "prefill_tok_s")
+    decode, prefill = steady(metrics, "decode_tok_s"), steady(metrics, "prefill_tok_s")
     if not decode and not prefill:
         return None
     fields = {k: v for k, v in shape.items() if k != "source"}
@@ -105,7 +105,7 @@ def mean_depth(config: dict[str, Any], decode: float | None) -> int:
     return depth + (config.get("gen_tokens") or 0) // 2 if decode else depth
 
 
-def _steady(metrics: dict[str, Any], name: str) -> float | None:
+def steady(metrics: dict[str, Any], name: str) -> float | None:
     """The median, unless the run was disturbed (CV above the calibration's limit)."""
     from sizer.speed.observe import UNSTABLE_CV
 

@@ -116,7 +116,7 @@ def gpu_runs(corpus: Corpus) -> list[GpuRun]:
 
 
 def gpu_run(run: dict[str, Any], hw: dict[str, Any]) -> GpuRun | None:
-    from sizer.speed.corpus import _steady, mean_depth
+    from sizer.speed.corpus import mean_depth, steady
 
     backend, config, metrics = run["backend"], run["config"], run["metrics"]
     shape = (run["model"] or {}).get("speed_shape")
@@ -130,7 +130,7 @@ def gpu_run(run: dict[str, Any], hw: dict[str, Any]) -> GpuRun | None:
         return None
     if sbc_host(hw, vendor):
         return None
-    decode, prefill = _steady(metrics, "decode_tok_s"), _steady(metrics, "prefill_tok_s")
+    decode, prefill = steady(metrics, "decode_tok_s"), steady(metrics, "prefill_tok_s")
     if not decode and not prefill:
         return None
     return GpuRun(
