@@ -65,8 +65,9 @@ QUANT_TYPES = tuple(t.name for t in GGMLQuantizationType if t.name not in FLOAT_
 
 def gpu_figures(acc: dict[str, Any]) -> GpuFigures | None:
     """Bandwidth and the prompt-processing peak of a GPU record: the figures it carries
-    (a database machine) and, for what it lacks, its database entry found by name. None
-    when either is unknown: the GPU is not in the database, or its name is ambiguous."""
+    (a database machine) and, for what it lacks, its database entry found by name (a name
+    of several listed parts, such as an Apple GPU without its core count: the slowest, and
+    ``origin`` says so). None when either figure is unknown: the GPU is not listed."""
     given = {k: v for k, v in (acc.get("spec") or {}).items() if v is not None}
     name = _name_with_cores(acc.get("name") or "", given.get("gpu_cores"))
     found = match(name, load("gpus"))
@@ -129,19 +130,19 @@ def gpu_params(
     cost per layer per token; ``matmul_fraction``: the share of the matrix peak prefill
     reaches; ``quant_fraction``: the share of the int8 peak quantised weights reach where
     the GPU has one (``sizer.speed.gpu_fit`` fits them per device class)."""
-    flops = figures.matmul_tflops * 1e12 * matmul_fraction
+    flops = float_flops = figures.matmul_tflops * 1e12 * matmul_fraction
     fast: tuple[str, ...] = ("*",)
     slow_cost = 1.0
     if figures.quant_tops:  # quantised types at the int8 peak, float types at FP16's
-        quant_flops = figures.quant_tops * 1e12 * (quant_fraction or matmul_fraction)
-        fast, slow_cost, flops = QUANT_TYPES, quant_flops / flops, quant_flops
+        flops = figures.quant_tops * 1e12 * (quant_fraction or matmul_fraction)
+        fast, slow_cost = QUANT_TYPES, flops / float_flops
     return SpeedParams(
         threads=0,
         bandwidth_bytes_s=figures.bandwidth_gbs * 1e9 * efficiency,
-        decode_attn_flop_s=flops / 4,
+        decode_attn_flop_s=float_flops / 4,  # attention multiplies in FP16 whatever the weights
         decode_layer_s=layer_s,
         matmul_flop_s=flops,
-        prefill_attn_flop_s=flops / 2,
+        prefill_attn_flop_s=float_flops / 2,
         prefill_layer_s=1e-6,
         source=f"{name} {figures.origin} ({figures.peak}"
         + (", int8 tensor peak for quantised weights)" if figures.quant_tops else ")"),
