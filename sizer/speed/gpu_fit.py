@@ -167,12 +167,12 @@ def corpus_gpu_figures(acc: dict[str, Any], vendor: str, hw: dict[str, Any]) -> 
     figures = gpu_figures(record)
     if figures is None and ram:
         figures = gpu_figures({**record, "spec": {"memory_bandwidth_gbs": ram / 1e9}})
-        if figures is not None and not _integrated(acc, figures):
+        if figures is not None and not _integrated(acc):
             return None
     return figures
 
 
-def _integrated(acc: dict[str, Any], figures: GpuFigures) -> bool:
+def _integrated(acc: dict[str, Any]) -> bool:
     from sizer.hardware.db import load, match
 
     entry = match(acc.get("name") or "", load("gpus")).entry
