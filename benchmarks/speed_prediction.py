@@ -370,14 +370,15 @@ def main() -> None:
     print("measuring kernels at 1 and 2 threads…", file=sys.stderr)
     kernels(hw)
     obs = observations(load(matrix) + load(matrix.with_name("speed-probes.jsonl")))
-    sets = params_sets(hw, obs)
+    record = hw.to_dict()  # the speed model reads the record, with the kernels just measured
+    sets = params_sets(record, obs)
     rows = predictions(sets, obs)
     peers = {} if args.no_peers else add_peers(rows)
     labels = ["probes", *[f"loo:{n}" for n in MODELS], "kernels"]
     if not args.no_peers:
         labels += ["llmfit", "ggufit"]
     lines = report(rows, labels)
-    efficiencies = fitted_efficiencies(hw, obs)
+    efficiencies = fitted_efficiencies(record, obs)
     lines += ["", "fitted over all four models (what sizer/speed/prior.py's constants come from):"]
     lines += [
         f"  {t} thread(s): " + ", ".join(f"{k} {v:.3g}" for k, v in e.items())
@@ -386,7 +387,7 @@ def main() -> None:
     print("\n".join(lines))
     stamp = time.strftime("%Y%m%dT%H%M%S")
     result = {
-        "hardware": hw.to_dict(),
+        "hardware": record,
         "params": {k: {t: p.to_dict() for t, p in v.items()} for k, v in sets.items()},
         "rows": rows,
         "peers": peers,
