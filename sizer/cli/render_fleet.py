@@ -46,7 +46,8 @@ def render_fleet(w, fleet, assessed, result, outcomes=()) -> str:
     lines += ["", "Machines per tier: " + ", ".join(f"{t} {n}" for t, n in result.per_tier.items())]
     errors = sorted({str(a.typical_error) for a in assessed.values() if a.typical_error})
     lines += [f"Measured error of the estimates: {e}" for e in errors]
-    if any(a.top and not a.typical_error for a in assessed.values()):
+    unmeasured = [a for a in assessed.values() if a.top and not a.typical_error]
+    if any(a.top.candidate.device_kind != "CPU" for a in unmeasured):
         lines.append(
             "Picks on OpenVINO devices or a GPU class without published runs: no measured error yet"
         )
