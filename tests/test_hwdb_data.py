@@ -7,7 +7,7 @@ import pytest
 
 from sizer.hardware.db import load, match
 
-VENDORS = {"Intel", "AMD", "Apple", "Qualcomm", "NVIDIA"}
+VENDORS = {"Intel", "AMD", "Apple", "Qualcomm", "NVIDIA", "Broadcom", "Rockchip", "CIX"}
 
 
 @pytest.fixture(scope="module", params=["cpus", "gpus"])

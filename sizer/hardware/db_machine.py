@@ -18,7 +18,7 @@ ISA_FLAGS = {
     "avx512f": ("avx512f", "avx512bw", "avx512vl", "avx512dq"),
     "amx": ("amx_tile", "amx_int8", "amx_bf16"),
 }
-ARM_VENDORS = ("Apple", "Qualcomm")
+ARM_VENDORS = ("Apple", "Qualcomm", "Broadcom", "Rockchip", "CIX")
 
 
 def hardware_record(
