@@ -82,6 +82,19 @@ def test_a_shared_gpu_without_ram_or_a_card_without_size_has_no_pool():
     assert gpu_pool({"vendor": "NVIDIA", "memory_shared_with_ram": False}, RAM) is None
 
 
+@pytest.mark.parametrize("junk", ["lots", -5, True, [1], {"a": 1}, None, float("nan")])
+def test_junk_in_a_records_free_form_figures_is_ignored_not_a_crash(junk):
+    acc = {
+        "vendor": "AMD",
+        "memory_shared_with_ram": True,
+        "extra": {"gtt_total_bytes": junk, "carve_out_bytes": junk},
+    }
+    assert gpu_pool(acc, RAM).bytes == RAM // 2  # the default GTT pool
+    apple = {"vendor": "Apple", "memory_shared_with_ram": True, "extra": {"wired_limit_mb": junk}}
+    assert "3/4 of RAM" in gpu_pool(apple, RAM).why
+    assert gpu_pool({"memory_total_bytes": junk}, RAM) is None
+
+
 def test_recommend_runs_models_on_the_apu_within_its_pool(apu, tmp_path):
     record = apu.to_dict()
     [gpu] = [a for a in record["accelerators"] if a["kind"] == "gpu"]

@@ -16,6 +16,7 @@ carve-out reports (the facts, with sources: tests/fixtures/probe/amd-ryzen-ai-ap
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,22 +33,22 @@ class GpuPool:
 def gpu_pool(acc: dict[str, Any], ram_bytes: int | None) -> GpuPool | None:
     """The memory llama.cpp can allocate on ``acc`` (a hardware record's accelerator); None
     where it cannot be told (a discrete card of unknown size, a shared GPU without RAM)."""
-    extra = acc.get("extra") or {}
-    vendor = (acc.get("vendor") or "").lower()
+    extra = acc.get("extra") if isinstance(acc.get("extra"), dict) else {}
+    vendor = str(acc.get("vendor") or "").lower()
     if not acc.get("memory_shared_with_ram"):
-        size = acc.get("memory_free_bytes") or acc.get("memory_total_bytes")
-        return GpuPool(int(size), "its VRAM") if size else None
+        size = _size(acc.get("memory_free_bytes")) or _size(acc.get("memory_total_bytes"))
+        return GpuPool(size, "its VRAM") if size else None
     if not ram_bytes:
         return None
     if vendor == "apple":
-        wired = extra.get("wired_limit_mb")
+        wired = _size(extra.get("wired_limit_mb"))
         if wired:
             return GpuPool(int(wired) << 20, f"iogpu.wired_limit_mb = {wired}")
         return GpuPool(
             int(APPLE_WIRED_FRACTION * ram_bytes), "Metal's working-set limit (3/4 of RAM)"
         )
-    carve_out = int(extra.get("carve_out_bytes") or 0)
-    gtt = extra.get("gtt_total_bytes")
+    carve_out = _size(extra.get("carve_out_bytes")) or 0
+    gtt = _size(extra.get("gtt_total_bytes"))
     if gtt:
         why = f"{_gib(carve_out)} carve-out + {_gib(gtt)} GTT"
     else:
@@ -57,6 +58,14 @@ def gpu_pool(acc: dict[str, Any], ram_bytes: int | None) -> GpuPool | None:
     if pool > ram_bytes:
         return GpuPool(ram_bytes, f"{why}, capped at the RAM")
     return GpuPool(pool, why)
+
+
+def _size(value: Any) -> int | None:
+    """A positive count from a record's free-form ``extra`` (a hand-written or hostile record
+    may hold anything there): None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value) if math.isfinite(value) and value > 0 else None
 
 
 def _gib(n: float) -> str:
