@@ -222,6 +222,21 @@ def summary(rows: list[dict]) -> list[dict]:
     return out
 
 
+def worst_rows(rows: list[dict], per_class: int = 2) -> list[str]:
+    """Each class's largest errors, decode and prefill, with the machine and model."""
+    out = []
+    for name in sorted({r["class"] for r in rows}):
+        for metric in ("decode_error", "prefill_error"):
+            mine = [r for r in rows if r["class"] == name and r[metric] is not None]
+            for r in sorted(mine, key=lambda r: -r[metric])[:per_class]:
+                where = r.get("gpu") or r["machine"]
+                out.append(
+                    f"{name:<12} {metric.split('_')[0]:<7} {r[metric]:>6.0%}  {where[:34]:<34} "
+                    f"{r['model'][:30]:<30} ({r['source']})"
+                )
+    return out
+
+
 def _cell(stats: dict | None) -> str:
     if stats is None:
         return f"{'–':>16}"
@@ -270,6 +285,9 @@ def main() -> None:
         for line in summary(rows):
             cells = "  ".join(_cell(line[k]) for k in keys)
             print(f"  {line['class']:<12} {cells}")
+    print("\nworst rows, leave one source out (what the medians above hide):")
+    for line in worst_rows(splits["leave one source out"]):
+        print(f"  {line}")
     cover = coverage(runs, gpu)
     print(
         f"\ncoverage: {cover['from_record']} of {cover['runs']} runs predictable from their "
