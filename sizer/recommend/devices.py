@@ -5,13 +5,17 @@ figures ``sizer.speed.devices`` gives it.
   measured OpenVINO/llama.cpp ratio) where OpenVINO is available.
 - discrete GPU (NVIDIA, AMD) with llama.cpp: the layers that fit in free VRAM go there
   (``sizer.estimate.plan_offload``); a token's time is the GPU's share plus the CPU's.
-- Apple Silicon with llama.cpp (Metal): the whole model on the GPU, in unified memory.
+- Apple Silicon with llama.cpp (Metal), and an AMD APU's iGPU with llama.cpp (Vulkan or
+  ROCm): the whole model on the GPU, within the memory it can map (Metal's working set;
+  the carve-out + GTT pool: ``sizer.hardware.gpu_memory``).
 - Intel iGPU and NPU through OpenVINO, reading system RAM; the NPU is only offered for
   models up to 4B parameters (an 8B Q4_K_M has been reported to crash on a Lunar Lake
   NPU's per-graph memory limit, while 1B-class models run).
 
-A GPU the hardware database does not know (or names ambiguously) gets no place: its
-figures would be a guess.
+llama.cpp's GPU places run at their device class's efficiencies, fitted on published runs
+(``sizer.speed.gpu_fit``). A GPU the hardware database does not know gets no place: its
+figures would be a guess; a name of several listed parts (an Apple GPU without its core
+count) takes the slowest, and its source says so.
 """
 
 from __future__ import annotations
