@@ -2,9 +2,9 @@
 
 The CPU's figures come from the calibration (``sizer.speed.sources``). Accelerators follow
 the same speed model with figures from the hardware database (``sizer/hardware/data``),
-all labelled "estimated" (this project has no GPU to calibrate on), scaled by the fraction
-of the spec llama.cpp reaches (FIELD-NOTES: Apple GPUs 0.5-0.9 of spec bandwidth;
-published llama-bench tg runs on RTX 40-series ~0.7-0.8).
+all labelled "estimated" (this project has no GPU to calibrate on), scaled by the fractions
+of the spec llama.cpp reaches, which ``sizer.speed.gpu_fit`` fits per device class on
+published llama-bench runs (this module only applies them).
 
 Which compute peak a prompt runs at, per device (the database names each peak):
 
@@ -31,7 +31,9 @@ from sizer.hardware.db import load, match
 from sizer.speed.model import SpeedParams
 from sizer.speed.prior import KERNEL_EFFICIENCY
 
-GPU_BANDWIDTH_EFFICIENCY = {"discrete": 0.75, "apple": 0.7, "intel": 0.6}
+# OpenVINO on an Intel iGPU or NPU (the Core Ultra issue's to fit): the share of the RAM's
+# read rate decode reaches, and of the matrix peak prefill reaches
+INTEL_SHARED_RAM_EFFICIENCY = 0.6
 GPU_MATMUL_EFFICIENCY = 0.4
 NVIDIA_TENSOR_OVER_VECTOR_FP16 = 2.0
 # M2's 10-core GPU: 1280 ALUs x 2 x 1.398 GHz = 3.58 TFLOPS (gpus.json), per core.
@@ -159,7 +161,7 @@ def shared_ram_params(cpu: SpeedParams, name: str) -> SpeedParams:
     figures = GpuFigures(
         raw_gbs, INTEL_SHARED_RAM_TFLOPS, "assumed FP16 peak, not published", "system RAM bandwidth"
     )
-    return gpu_params(figures, GPU_BANDWIDTH_EFFICIENCY["intel"], f"{name}:")
+    return gpu_params(figures, INTEL_SHARED_RAM_EFFICIENCY, f"{name}:")
 
 
 def openvino_cpu_params(cpu: SpeedParams) -> SpeedParams:
