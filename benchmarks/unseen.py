@@ -43,6 +43,7 @@ from sizer.hardware.db import load, match
 from sizer.profiles.corpus import Corpus, load_corpus
 from sizer.speed.corpus import CorpusRun, corpus_runs, params_from_runs
 from sizer.speed.devices import gpu_params
+from sizer.speed.errors import cpu_class
 from sizer.speed.gpu_fit import GpuRun, efficiency_table, fit, gpu_runs
 from sizer.speed.model import predict
 
@@ -62,8 +63,7 @@ def source_of(profile: dict) -> str:
 
 
 def device_class(run: CorpusRun) -> str:
-    arch = (run.hardware.get("cpu") or {}).get("arch") or ""
-    return "CPU Arm" if arch in ("aarch64", "arm64") else "CPU x86"
+    return cpu_class(run.hardware)  # the class sizer shows the error of beside its estimates
 
 
 def labelled_runs(corpus: Corpus) -> list[tuple[CorpusRun, str]]:

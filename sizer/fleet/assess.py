@@ -46,8 +46,8 @@ class Assessment:
     blocked_by: str | None  # when nothing passes: "memory", "decode floor", "TTFT limit", ...
     confidence: str  # of the CPU figures: measured / calibrated / estimated
     ranking: Ranking
-    # the measured error of the pick's figures: for CPU picks, make bench-unseen's median for
-    # the CPU's class; None for a measured machine or a GPU/NPU pick (no runs to measure it)
+    # the measured error of the pick's figures (make bench-unseen's median for its class: the
+    # CPU's, or a llama.cpp GPU's); None for a measured machine or an OpenVINO device pick
     typical_error: TypicalError | None = None
 
 

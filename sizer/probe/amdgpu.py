@@ -46,13 +46,20 @@ def read(root: SysRoot, hw: Hardware) -> None:
         hw.note_absent("amdgpu", "no amdgpu device in /sys/class/drm")
 
 
+def _number(text: str) -> int | None:
+    try:
+        return int(text, 0)
+    except ValueError:
+        return None
+
+
 def _accelerator(root: SysRoot, device: str, index: int, cpu_brand: str) -> Accelerator:
     vram = root.read_int(f"{device}/mem_info_vram_total")
     used = root.read_int(f"{device}/mem_info_vram_used")
     gtt = root.read_int(f"{device}/mem_info_gtt_total")
     name = (root.read_text(f"{device}/product_name") or "").strip()
     pci_id = (root.read_text(f"{device}/device") or "").strip()
-    apu = APU_DEVICES.get(root.read_int(f"{device}/device") or -1)
+    apu = APU_DEVICES.get(_number(pci_id))
     extra: dict[str, object] = {"gtt_total_bytes": gtt} if gtt else {}
     if apu:
         named = _BRAND_IGPU.search(cpu_brand)

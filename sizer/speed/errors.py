@@ -1,18 +1,18 @@
 """How wrong sizer's speed predictions typically are for a machine it has not measured, per
 device class: the committed output of ``make bench-unseen`` (leave one source out over the
 profile corpus), ``sizer/speed/prediction_errors.json``. Shown beside every estimate for
-another machine (``recommend --hardware``, ``fleet``), so a figure is never read as more
-certain than it is. A class with no runs in the corpus (GPUs today) has no figure, and says
-so rather than borrowing the CPU's.
+another machine (``recommend --hardware``, ``fleet``) and beside every llama.cpp GPU pick, so
+a figure is never read as more certain than it is. A class with no runs in the corpus
+(OpenVINO's devices today) has no figure, and says so rather than borrowing another's.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
+
+from sizer.speed.tables import packaged_table
 
 ERRORS_FORMAT = "sizer.prediction-errors"
 ERRORS_VERSION = 1
@@ -20,7 +20,7 @@ ERRORS_VERSION = 1
 
 @dataclass(frozen=True)
 class TypicalError:
-    device_class: str  # "CPU x86", "CPU Arm"
+    device_class: str  # "CPU x86", "CPU Arm", "CUDA", "Apple Metal", ...
     decode: float | None  # median |predicted/measured - 1|
     prefill: float | None
     runs: int
@@ -51,11 +51,7 @@ def cpu_class(hw: dict[str, Any]) -> str:
 
 @cache
 def _table() -> dict[str, Any]:
-    text = resources.files("sizer.speed").joinpath("prediction_errors.json").read_text()
-    data = json.loads(text)
-    if data.get("format") != ERRORS_FORMAT or data.get("format_version") != ERRORS_VERSION:
-        raise ValueError("sizer/speed/prediction_errors.json: not format version 1")
-    return data
+    return packaged_table("prediction_errors.json", ERRORS_FORMAT, ERRORS_VERSION)
 
 
 def typical_error(device_class: str) -> TypicalError | None:

@@ -29,16 +29,15 @@ the whole corpus to ``sizer/speed/gpu_efficiency.json``, which ``sizer recommend
 
 from __future__ import annotations
 
-import json
 import statistics
 from dataclasses import asdict, dataclass
 from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from sizer.hardware.identity import hardware_key, machine_label
 from sizer.speed.devices import QUANT_TYPES, GpuFigures, gpu_figures, gpu_params
 from sizer.speed.model import SpeedShape, predict
+from sizer.speed.tables import packaged_table
 
 if TYPE_CHECKING:  # the corpus is read by sizer.profiles; this module only learns from it
     from sizer.profiles.corpus import Corpus
@@ -277,10 +276,7 @@ def efficiency_table(runs: list[GpuRun], measured: str) -> dict[str, Any]:
 
 @cache
 def _committed() -> dict[str, GpuEfficiency]:
-    text = resources.files("sizer.speed").joinpath("gpu_efficiency.json").read_text()
-    data = json.loads(text)
-    if (data.get("format"), data.get("format_version")) != (EFFICIENCY_FORMAT, EFFICIENCY_VERSION):
-        raise ValueError("sizer/speed/gpu_efficiency.json: not format version 1")
+    data = packaged_table("gpu_efficiency.json", EFFICIENCY_FORMAT, EFFICIENCY_VERSION)
     return {cls: GpuEfficiency(**fields) for cls, fields in data["classes"].items()}
 
 
