@@ -375,3 +375,46 @@ def test_a_connection_closed_before_any_answer_is_tried_once_more(tmp_path):
     with Fake(routes) as fake:
         code, message = speed(fake.url, tmp_path / "r.jsonl")
     assert code == 4 and "closed the connection" in message
+
+
+def test_task_items_go_to_the_server_up_to_its_parallel_slots(tmp_path):
+    """With --parallel auto, a llama-server that reports 3 slots at /props gets at most 3
+    items at once after the pass's first 3 items, which go alone and alone make its latency
+    figures."""
+    active, most, lock = [0], [0], threading.Lock()
+
+    def chat(handler, body) -> None:
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        time.sleep(0.2)
+        stream(handler, sse_events("llama-cpp-python-chat.sse"))
+        with lock:
+            active[0] -= 1
+
+    props = {"total_slots": 3, "default_generation_settings": {"n_ctx": 4096}}
+    routes = {
+        "GET /v1/models": openai_models,
+        "GET /props": lambda h, b: send(h, 200, json.dumps(props).encode()),
+        "POST /v1/chat/completions": chat,
+    }
+    out = tmp_path / "r.jsonl"
+    with Fake(routes) as fake:
+        code, text = bench(
+            "--endpoint",
+            fake.url,
+            "--tasks",
+            "classification",
+            "--quick",
+            "--parallel",
+            "auto",
+            "--out",
+            str(out),
+        )
+    assert code == 0, text
+    [rec] = records(out)
+    assert rec["status"] == "ok" and rec["batching"]["width"] == 3
+    assert most[0] == 3
+    flags = [item["single_stream"] for item in rec["items"]]
+    assert flags == [True] * 3 + [False] * 7
+    assert rec["throughput"]["items_per_min"] > 0

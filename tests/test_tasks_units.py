@@ -3,12 +3,13 @@ pure logic, no model."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 
 from sizer.bench import results
-from sizer.cli.render_tasks import render_task_records
+from sizer.cli.render_tasks import TaskProgress, render_task_records
 from sizer.tasks import behaviour, prompts, suites
 from sizer.tasks.items import TaskItem
 from sizer.tasks.run import TaskRequest, passes
@@ -142,3 +143,65 @@ def test_render_captured_records() -> None:
         "context overflow: 1 inputs",
     ):
         assert needle in text, needle
+
+
+class _Stream(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def _progress_events(progress: TaskProgress) -> None:
+    progress("classification", {"event": "pass", "n": 3})
+    for done in (1, 2, 3):
+        progress("classification", {"event": "item", "uid": f"t{done}", "done": done, "n": 3})
+    record = {"status": "ok", "wall_s": 30.0, "throughput": {"items_per_min": 6.0}}
+    progress("classification", {"event": "done", "record": record})
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_task_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere(tty: bool) -> None:
+    stream = _Stream(tty)
+    _progress_events(TaskProgress(stream))
+    text = stream.getvalue()
+    assert text.rstrip().endswith("classification: ok in 30 s (6.0 items/min)")
+    assert ("classification: 3 prompts…" in text) is not tty
+    assert ("\x1b[" in text) is tty  # the bar redraws itself with terminal escapes
+
+
+def test_render_says_how_many_items_ran_together() -> None:
+    records = results.load(CAPTURED)
+    for rec in records:
+        rec["batching"] = {"width": 8, "widest_in_memory": 16, "sweep_tok_s": None}
+        rec["items"][0]["single_stream"] = True
+    text = render_task_records(records)
+    assert f"8 items at a time ({len(records)} alone for latency)" in text
+    assert "single-user latency p50/p95" in text
+
+
+@pytest.mark.parametrize(
+    ("available_gib", "parallel", "widest"),
+    [
+        (None, "auto", 1),  # memory unknown: one at a time
+        (1.0, "auto", 1),  # the model alone nearly fills it
+        (6.0, "auto", 8),
+        (64.0, "auto", 32),  # never wider than MAX_PARALLEL
+        (1.0, 4, 4),  # a width the user asked for stands
+    ],
+)
+def test_widest_batch_follows_the_memory_estimate(available_gib, parallel, widest) -> None:
+    from types import SimpleNamespace
+
+    from sizer.models.resolve import resolve
+    from sizer.tasks.run import widest_batch
+
+    available = None if available_gib is None else int(available_gib * 2**30)
+    hw = SimpleNamespace(
+        memory=SimpleNamespace(available_bytes=available),
+        cpu=SimpleNamespace(isa={"avx2": True}, arch="x86_64"),
+    )
+    request = TaskRequest(["qwen2.5-coder-1.5b"], Path("unused"), n_ctx=4096, parallel=parallel)
+    assert widest_batch(resolve("qwen2.5-coder-1.5b"), request, hw) == widest

@@ -121,6 +121,14 @@ def bench_command(
     overflow: Annotated[
         str, typer.Option(help="Task inputs longer than the context: truncate or refuse.")
     ] = "truncate",
+    parallel: Annotated[
+        str,
+        typer.Option(
+            help="Task items answered together in one batch: 1 (one at a time), a count, or "
+            "auto (as many as fit in memory; with --endpoint, the server's slots). Latency "
+            "comes from items run alone."
+        ),
+    ] = "1",
     endpoint: Annotated[
         str | None,
         typer.Option(
@@ -180,6 +188,7 @@ def bench_command(
         task_file=task_file,
         quick=quick,
         overflow=overflow,
+        parallel=parallel,
         endpoint=endpoint,
         model=model,
         api=api,
@@ -219,6 +228,7 @@ class BenchOptions:
     task_file: Path | None
     quick: bool
     overflow: str
+    parallel: str
     endpoint: str | None
     model: str | None
     api: str
@@ -332,6 +342,7 @@ def _endpoint(o: BenchOptions) -> None:
             quick=o.quick,
             item_timeout_s=min(o.timeout, 600),
             resume=o.resume,
+            parallel=_parallel(o.parallel),
         )
         run_endpoint(args, tasks=request)
     elif o.concurrency is not None:
@@ -362,6 +373,14 @@ def _endpoint(o: BenchOptions) -> None:
         run_endpoint(args, speed=plan)
 
 
+def _parallel(text: str) -> int | str:
+    if text == "auto":
+        return text
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise typer.BadParameter("auto, or a count from 1 to 64", param_hint="--parallel")
+    return int(text)
+
+
 def _run_tasks(o: BenchOptions) -> None:
     import json
 
@@ -382,6 +401,7 @@ def _run_tasks(o: BenchOptions) -> None:
         )
     if o.overflow not in ("truncate", "refuse"):
         raise typer.BadParameter("use truncate or refuse", param_hint="--overflow")
+    parallel = _parallel(o.parallel)
     _stop_on_sigterm()
     request = TaskRequest(
         models=o.models,
@@ -395,6 +415,7 @@ def _run_tasks(o: BenchOptions) -> None:
         item_timeout_s=min(o.timeout, 600),
         resume=o.resume,
         force=o.force,
+        parallel=parallel,
     )
     hw = probe()
     records = run_tasks(request, hw, None if o.as_json else TaskProgress(sys.stderr))

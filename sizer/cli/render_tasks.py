@@ -1,8 +1,10 @@
 """Text for task runs: progress per pass, then one table with quality, latency and failures
-side by side, and the failure-behaviour summary."""
+side by side, and the failure-behaviour summary. Latency is single-user latency, from the
+items each suite runs alone; the header says how many items ran together otherwise."""
 
 from __future__ import annotations
 
+import time
 from typing import Any, TextIO
 
 from sizer.units import gib
@@ -25,25 +27,62 @@ QUALITY = {
 
 
 class TaskProgress:
-    """A line per pass; on a terminal the line counts items as they are answered."""
+    """A line per pass. On a terminal, a progress bar counts the pass's items as they are
+    answered (items per minute, time left); elsewhere (a log, a pipe) plain lines only."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream, self.tty = stream, stream.isatty()
+        self.bar: Any = None
+        self.task: Any = None
+        self.started = 0.0
 
     def __call__(self, label: str, event: dict[str, Any]) -> None:
         kind = event["event"]
-        if kind == "item" and self.tty:
-            self.stream.write(f"\r\033[K{label}: {event['done']}/{event['n']} answered")
+        if kind == "item" and self.bar is not None:
+            minutes = (time.monotonic() - self.started) / 60
+            rate = f"{event['done'] / minutes:.1f} items/min" if minutes > 0 else ""
+            self.bar.update(self.task, completed=event["done"], rate=rate)
         elif kind == "pass":
-            self.stream.write(f"{label}: {event['n']} prompts…" + ("" if self.tty else "\n"))
+            self._start(label, event["n"])
         elif kind == "done":
+            self._stop()
             rec = event["record"]
-            self.stream.write(
-                ("\r\033[K" if self.tty else "")
-                + f"{label}: {rec['status']} in {rec['wall_s']:.0f} s\n"
-            )
+            rate = (rec.get("throughput") or {}).get("items_per_min")
+            per_min = f" ({rate:.1f} items/min)" if rate else ""
+            self.stream.write(f"{label}: {rec['status']} in {rec['wall_s']:.0f} s{per_min}\n")
         elif kind in ("refused", "skipped"):
             self.stream.write(f"{label}: {kind} {event.get('message', '(--resume)')}\n")
+
+    def _start(self, label: str, n: int) -> None:
+        if not self.tty:
+            self.stream.write(f"{label}: {n} prompts…\n")
+            return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeRemainingColumn(),
+            console=Console(file=self.stream),
+            transient=True,
+        )
+        self.task = self.bar.add_task(label, total=n, rate="")
+        self.started = time.monotonic()
+        self.bar.start()
+
+    def _stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
 
 
 def _pct(value: float | None) -> str:
@@ -90,7 +129,8 @@ def render_task_records(records: list[dict[str, Any]]) -> str:
         lines.append(_model_header(model, mine))
         width = max((len(_label(r)) for r in mine), default=0) + 1
         lines.append(
-            f"  {'suite':<{width}} {'n':>3}  {'quality':<40} {'latency p50/p95':<44} failures"
+            f"  {'suite':<{width}} {'n':>3}  {'quality':<40} {'single-user latency p50/p95':<44} "
+            "failures"
         )
         for rec in mine:
             lines += _row(rec, width)
@@ -112,7 +152,19 @@ def _model_header(model: str, mine: list[dict[str, Any]]) -> str:
     return (
         f"\n{model} — {cfg.get('threads', '?')} threads, context {cfg.get('n_ctx', '?')}, "
         f"prompt format {fmt or '?'}, peak RSS {gib(rss)}, {wall:.0f} s in all"
+        + _batching(mine, wall)
     )
+
+
+def _batching(mine: list[dict[str, Any]], wall: float) -> str:
+    """How the items ran: the batch width and the items per minute that bought."""
+    width = next(((r.get("batching") or {}).get("width") for r in mine if r.get("batching")), None)
+    if not width:
+        return ""
+    items = sum(len(r.get("items") or []) for r in mine)
+    rate = f", {items / wall * 60:.1f} items/min" if wall > 0 else ""
+    alone = sum(1 for r in mine for i in r.get("items") or [] if i.get("single_stream"))
+    return f"\n  {width} items at a time ({alone} alone for latency){rate}"
 
 
 def _label(rec: dict[str, Any]) -> str:

@@ -90,3 +90,16 @@ def _same(asked: str, listed: str) -> bool:
     a, b = asked.lower(), listed.lower()
     stem = PurePath(b).name.removesuffix(".gguf")
     return a in (b, b.removesuffix(":latest"), stem, PurePath(b).name)
+
+
+async def parallel_slots(ep: Endpoint) -> int | None:
+    """How many requests the server decodes at once, where it says: llama.cpp's server
+    reports ``total_slots`` at ``/props`` (its ``--parallel``); Ollama and llama-cpp-python's
+    server publish nothing of the kind (None)."""
+    async with new_client(ep, LIST_TIMEOUT_S) as client:
+        try:
+            response = await client.get(f"{ep.base_url}/props")
+            slots = response.json().get("total_slots") if response.status_code == 200 else None
+        except (httpx.HTTPError, OSError, ValueError, AttributeError):
+            return None
+    return slots if isinstance(slots, int) and slots >= 1 else None

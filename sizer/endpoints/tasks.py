@@ -1,6 +1,10 @@
 """Task suites through an endpoint: the same passes, prompts, scoring and records as local
 task runs (``sizer.tasks.run``), answered by the server's chat API with greedy sampling.
 
+Items go to the server several at a time, up to ``--parallel`` (default: the parallel slots
+the server reports, else one at a time), after the first ``latency_sample`` items of each
+pass, which go alone and alone make the pass's single-user latency figures, as locally.
+
 What differs, by necessity: the server applies the model's chat template; a grammar-
 constrained extraction pass sends the item's JSON schema as the API's structured-output
 option (OpenAI ``response_format``, Ollama ``format``); a prompt longer than the server's
@@ -18,9 +22,9 @@ from typing import Any
 from sizer.bench import results
 from sizer.endpoints.client import Ask, Exchange, exchange, new_client
 from sizer.endpoints.records import base_record
-from sizer.endpoints.server import Server
+from sizer.endpoints.server import Server, parallel_slots
 from sizer.tasks.prompts import Prompt
-from sizer.tasks.run import Pass, TaskProgress, TaskRequest, finish_pass, passes
+from sizer.tasks.run import Batching, Pass, TaskProgress, TaskRequest, finish_pass, passes
 from sizer.tasks.stops import cut_at_stop
 
 STALL_S = 120.0
@@ -31,6 +35,8 @@ class EndpointPass:
     """The replies of one pass (the shape ``finish_pass`` scores)."""
 
     p: Pass
+    batching: Batching
+    width: int = 1
     replies: dict[str, dict[str, Any]] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     loaded: dict[str, Any] = field(default_factory=dict)
@@ -46,6 +52,10 @@ def run_endpoint_tasks(
     say = progress or (lambda label, event: None)
     done = results.finished_keys(request.out) if request.resume else set()
     kept = []
+    width = request.parallel
+    if width == "auto":
+        width = asyncio.run(parallel_slots(server.endpoint)) or 1
+    batching = Batching(int(width), int(width))
     for p in passes(request):
         config = {
             "suite": p.suite.identity(),
@@ -64,9 +74,9 @@ def run_endpoint_tasks(
             say(p.label, {"event": "skipped"})
             continue
         say(p.label, {"event": "pass", "n": len(p.pairs)})
-        run, started = EndpointPass(p), time.monotonic()
+        run, started = EndpointPass(p, batching, width=int(width)), time.monotonic()
         try:
-            asyncio.run(_answer_all(server, run, request.item_timeout_s, say))
+            asyncio.run(_answer_all(server, run, request, say))
         except KeyboardInterrupt:
             results.append(request.out, finish_pass(rec, p, run, "interrupted", started))
             raise
@@ -83,28 +93,36 @@ def run_endpoint_tasks(
     return kept
 
 
-async def _answer_all(server: Server, run: EndpointPass, item_s: float, say) -> None:
-    style = "json_schema"
-    ep = server.endpoint
-    async with new_client(ep, STALL_S) as client:
-        for _, prompt in run.p.pairs:
-            ask = _ask(prompt, style)
-            ex = await exchange(client, ep, ask, item_s)
-            if ask.schema is not None and style == "json_schema" and _schema_refused(ex):
-                style = "json_object"  # llama-cpp-python's structured-output form; keep it
-                ex = await exchange(client, ep, _ask(prompt, style), item_s)
-            run.replies[prompt.uid] = {"uid": prompt.uid, **reply(ex, prompt.stop, prompt.end)}
+async def _answer_all(server: Server, run: EndpointPass, request: TaskRequest, say) -> None:
+    """The pass's first ``latency_sample`` items one at a time, then the rest up to the
+    batch width at once."""
+    ep, style = server.endpoint, ["json_schema"]
+    prompts = [prompt for _, prompt in run.p.pairs]
+    sample = min(request.latency_sample, len(prompts))
+    async with new_client(ep, STALL_S, connections=max(16, run.width)) as client:
+
+        async def one(prompt: Prompt, alone: bool) -> None:
+            ask = _ask(prompt, style[0])
+            ex = await exchange(client, ep, ask, request.item_timeout_s)
+            if ask.schema is not None and style[0] == "json_schema" and _schema_refused(ex):
+                style[0] = "json_object"  # llama-cpp-python's structured-output form; keep it
+                ex = await exchange(client, ep, _ask(prompt, style[0]), request.item_timeout_s)
+            answer = reply(ex, prompt.stop, prompt.end)
+            run.replies[prompt.uid] = {"uid": prompt.uid, **answer, "single_stream": alone}
             if not run.loaded and ex.ok:
                 run.loaded = {"prompt_format": "server chat template", "model": ex.model}
-            say(
-                run.p.label,
-                {
-                    "event": "item",
-                    "uid": prompt.uid,
-                    "done": len(run.replies),
-                    "n": len(run.p.pairs),
-                },
-            )
+            done = {"done": len(run.replies), "n": len(run.p.pairs)}
+            say(run.p.label, {"event": "item", "uid": prompt.uid, **done})
+
+        for prompt in prompts[:sample]:
+            await one(prompt, True)
+        gate = asyncio.Semaphore(run.width)
+
+        async def gated(prompt: Prompt) -> None:
+            async with gate:
+                await one(prompt, run.width == 1)
+
+        await asyncio.gather(*(gated(prompt) for prompt in prompts[sample:]))
 
 
 def _schema_refused(ex: Exchange) -> bool:

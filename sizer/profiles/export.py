@@ -20,6 +20,8 @@ TASK_FIELDS = (
     "suite",
     "scores",
     "latency",
+    "throughput",
+    "batching",
     "failures",
     "peak_rss_bytes",
     "load_s",

@@ -18,7 +18,6 @@ from typing import Any
 import llama_cpp
 import numpy as np
 
-from sizer.backends.llama_cpp import decode_batched
 from sizer.tasks.stops import ENDERS, FenceEnd, JsonEnd, cut_at_stop
 
 _TOKEN_DATA = np.dtype([("id", "<i4"), ("logit", "<f4"), ("p", "<f4")])
@@ -66,48 +65,57 @@ class Grammar:
         llama_cpp.llama_sampler_free(self.sampler)
 
 
-def greedy(
-    llm: Any,
-    prompt: list[int],
-    max_tokens: int,
-    gbnf: str | None = None,
-    stop: tuple[str, ...] = (),
-    end: str | None = None,
-) -> Generation:
-    """Decode ``prompt`` from an empty KV cache, then pick tokens greedily until end of turn,
-    a stop string, the answer's end (``end``: "json" or "fence"), or ``max_tokens``."""
-    ctx, vocab, n_vocab = (
-        llm._ctx.ctx,
-        llama_cpp.llama_model_get_vocab(llm._model.model),
-        llm.n_vocab(),
-    )
-    llama_cpp.llama_memory_clear(llama_cpp.llama_get_memory(ctx), True)
-    grammar = Grammar(vocab, gbnf, n_vocab) if gbnf else None
-    out, pieces = Generation(), bytearray()
-    ender = ENDERS[end]() if end else None
-    try:
-        decode_batched(ctx, prompt, llm.n_batch)
-        while len(out.tokens) < max_tokens:
-            logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx, -1), (n_vocab,))
-            token = grammar.pick(logits) if grammar else int(logits.argmax())
-            out.stamps.append(time.perf_counter())
-            if llama_cpp.llama_vocab_is_eog(vocab, token):
-                out.finish = "stop"
-                break
-            if grammar:
-                grammar.accept(token)
-            out.tokens.append(token)
-            piece = llm.detokenize([token], special=False)
-            pieces += piece
-            if _stops(pieces, piece, stop, ender):
-                out.finish = "stop"
-                break
-            decode_batched(ctx, [token], 1)
-    finally:
-        if grammar:
-            grammar.close()
-    out.text = cut_at_stop(pieces.decode("utf-8", "replace"), stop, end == "fence")
-    return out
+class Reply:
+    """One sequence's greedy answer, fed the logits of its last token one step at a time:
+    picks the next token (through the grammar when there is one) and notices the end of turn,
+    a stop string, the answer's end (``end``: "json" or "fence") or the token budget. The
+    batched scheduler (``sizer.tasks.batch``) keeps one per live sequence."""
+
+    def __init__(
+        self,
+        llm: Any,
+        max_tokens: int,
+        gbnf: str | None = None,
+        stop: tuple[str, ...] = (),
+        end: str | None = None,
+    ) -> None:
+        self.llm, self.max_tokens, self.stop, self.end = llm, max_tokens, stop, end
+        self.vocab = llama_cpp.llama_model_get_vocab(llm._model.model)
+        self.n_vocab = llm.n_vocab()
+        self.grammar = Grammar(self.vocab, gbnf, self.n_vocab) if gbnf else None
+        self.ender = ENDERS[end]() if end else None
+        self.out, self.pieces = Generation(), bytearray()
+
+    def take(self, logits_ptr: Any) -> int | None:
+        """Pick the next token from llama.cpp's logits for this sequence; the token to feed
+        back, or None when the answer is complete."""
+        logits = np.ctypeslib.as_array(logits_ptr, (self.n_vocab,))
+        token = self.grammar.pick(logits) if self.grammar else int(logits.argmax())
+        self.out.stamps.append(time.perf_counter())
+        if llama_cpp.llama_vocab_is_eog(self.vocab, token):
+            self.out.finish = "stop"
+            return None
+        if self.grammar:
+            self.grammar.accept(token)
+        self.out.tokens.append(token)
+        piece = self.llm.detokenize([token], special=False)
+        self.pieces += piece
+        if _stops(self.pieces, piece, self.stop, self.ender):
+            self.out.finish = "stop"
+            return None
+        return token if len(self.out.tokens) < self.max_tokens else None
+
+    def finish(self) -> Generation:
+        """The answer, cut at its stop rule; frees the grammar."""
+        self.close()
+        text = self.pieces.decode("utf-8", "replace")
+        self.out.text = cut_at_stop(text, self.stop, self.end == "fence")
+        return self.out
+
+    def close(self) -> None:
+        if self.grammar:
+            self.grammar.close()
+            self.grammar = None
 
 
 def _stops(

@@ -3,9 +3,17 @@
 Python API twin of ``sizer bench MODEL --tasks … / --task-file …``:
 ``run_tasks(TaskRequest(...), hardware)``. Each pass (a suite, or a suite variant such as
 grammar-constrained extraction) runs in its own worker and becomes one record appended to
-``request.out`` as soon as it is scored. A worker that crashes costs the item in flight: the
-item is marked and a fresh worker goes on with the rest. Ctrl-C writes what the current pass
-has answered so far (status "interrupted") before stopping.
+``request.out`` as soon as it is scored. Ctrl-C writes what the current pass has answered so
+far (status "interrupted") before stopping.
+
+Items run several at a time in one context (``sizer.tasks.batch``): with ``parallel="auto"``
+as many as fit in memory beside the model (``widest_batch``), at most MAX_PARALLEL and at most
+the pass's items. Accuracy comes from every item; single-user latency only from the first
+``latency_sample`` items of each suite, which run alone (``single_stream``).
+
+A worker that crashes costs the item that crashed: when one item ran alone it is that one;
+when several were in flight, they are re-run alone first in a fresh worker, so the next crash
+names its item, and the rest go on batched.
 """
 
 from __future__ import annotations
@@ -31,6 +39,14 @@ from sizer.tasks.sandbox import sandbox_available
 
 MAX_WORKER_RESTARTS = 3
 KIND = "tasks"
+# Widest batch "auto" takes. Why no measured sweep per run: aggregate decode tok/s rose with
+# the width all the way on every model measured (2-core Zen 5, benchmarks/batched_eval.py
+# sweep: Qwen2.5-Coder-1.5B 24.6 tok/s alone, 40 at 8, 71 at 32, 81 at 64; Gemma 3 270M
+# 77 -> 207 at 16), so a sweep would always pick the widest, for 10-35 s of every run; what
+# bounds the width is memory (every sequence holds a full context of KV cache).
+MAX_PARALLEL = 32
+LATENCY_SAMPLE = 3  # items per suite answered alone: the single-user latency figures
+MEMORY_HEADROOM = 0.8  # of available memory the batch's KV streams may take
 # Called with (pass label, event): "pass" (start), the worker's "item" events, "done".
 TaskProgress = Callable[[str, dict[str, Any]], None]
 
@@ -48,6 +64,11 @@ class TaskRequest:
     item_timeout_s: float = 300.0
     resume: bool = False
     force: bool = False
+    # Batch width, or "auto" (as many as fit in memory). One at a time by default: batching
+    # measured 0.99-1.01x here (2-core Zen 5: Qwen quick suites, HumanEval on Gemma) and
+    # changed 6-25 % of greedy answers, so it is asked for, not imposed (README).
+    parallel: int | str = 1
+    latency_sample: int = LATENCY_SAMPLE
 
 
 @dataclass
@@ -119,7 +140,12 @@ def _model_passes(
         yield {**model_failure(name, str(exc), hardware), "kind": KIND}
         return
     threads = plan.thread_counts(hw, request.threads)[0]
-    problem = None if request.force else plan.fit_problem(resolved, request.n_ctx, "f16", hw)
+    # a width the user asked for must fit with its KV streams (auto fits by construction)
+    streams = 1 if request.parallel == "auto" else int(request.parallel)
+    problem = (
+        None if request.force else plan.fit_problem(resolved, request.n_ctx * streams, "f16", hw)
+    )
+    batching = Batching(request.parallel, widest_batch(resolved, request, hw))
     for p in planned:
         rec = _base_record(p, identity, threads, request, hardware)
         if rec["key"] in done:
@@ -129,7 +155,44 @@ def _model_passes(
             progress(p.label, {"event": "refused", "message": problem})
             yield {**rec, "status": "refused", "error": problem, "finished_at": now_iso()}
             continue
-        yield _run_pass(p, rec, str(resolved.path), threads, request, progress)
+        yield _run_pass(p, rec, str(resolved.path), threads, request, progress, batching)
+
+
+@dataclass
+class Batching:
+    """How a model's items are batched: the width asked ("auto" or a count) and the widest
+    batch whose KV streams fit in memory."""
+
+    parallel: int | str
+    most: int
+
+    def width(self, items: int) -> int:
+        """The batch width for a pass of ``items`` items still to batch."""
+        asked = self.most if self.parallel == "auto" else int(self.parallel)
+        return max(1, min(asked, items))
+
+    def to_dict(self, width: int) -> dict[str, Any]:
+        return {"width": width, "widest_in_memory": self.most}
+
+
+def widest_batch(resolved: ResolvedModel, request: TaskRequest, hw: Hardware) -> int:
+    """The most sequences of ``request.n_ctx`` tokens each whose KV cache, with the model,
+    fits in MEMORY_HEADROOM of available memory: a power of two up to MAX_PARALLEL, 1 when
+    memory is unknown. A width the user asked for is returned as it is (the fit check in
+    ``_model_passes`` refuses it, unless forced, when its streams do not fit)."""
+    if request.parallel != "auto":
+        return int(request.parallel)
+    available = hw.memory.available_bytes
+    if available is None:
+        return 1
+    budget = available * MEMORY_HEADROOM
+    width = 1
+    while width < MAX_PARALLEL:
+        est = plan.memory_estimate(resolved, request.n_ctx * (width * 2), "f16", hw)
+        if est.total_bytes > budget:
+            break
+        width *= 2
+    return width
 
 
 def _answerable(name: str) -> ResolvedModel:
@@ -176,9 +239,10 @@ def _run_pass(
     threads: int,
     request: TaskRequest,
     progress: TaskProgress,
+    batching: Batching,
 ) -> dict[str, Any]:
     progress(p.label, {"event": "pass", "n": len(p.pairs)})
-    run = _PassRun(p, model_path, threads, request, progress)
+    run = _PassRun(p, model_path, threads, request, progress, batching)
     started = time.monotonic()
     try:
         run.answer_all()
@@ -200,15 +264,24 @@ class _PassRun:
     """The replies of one pass, gathered over one or more worker processes."""
 
     def __init__(
-        self, p: Pass, model_path: str, threads: int, request: TaskRequest, progress: TaskProgress
+        self,
+        p: Pass,
+        model_path: str,
+        threads: int,
+        request: TaskRequest,
+        progress: TaskProgress,
+        batching: Batching,
     ) -> None:
-        self.p, self.request, self.progress = p, request, progress
+        self.p, self.request, self.progress, self.batching = p, request, progress, batching
         self.job = {
             "model_path": model_path,
             "n_ctx": request.n_ctx,
             "threads": threads,
             "overflow": request.overflow,
         }
+        self.alone = min(request.latency_sample, len(p.pairs))  # items still to run alone
+        self.width = 1  # the widest batch a worker of this pass ran
+        self.in_flight: set[str] = set()
         self.replies: dict[str, dict[str, Any]] = {}
         self.failures: list[str] = []
         self.loaded: dict[str, Any] = {}
@@ -218,24 +291,36 @@ class _PassRun:
     def on_event(self, event: dict[str, Any]) -> None:
         if event["event"] == "item":
             self.replies[event["uid"]] = event
+            self.in_flight.discard(event["uid"])
             self.progress(
                 self.p.label, {**event, "done": len(self.replies), "n": len(self.p.pairs)}
             )
-        elif event["event"] == "loaded" and not self.loaded:
-            self.loaded = event
+        elif event["event"] == "admitted":
+            self.in_flight.add(event["uid"])
+        elif event["event"] == "loaded":
+            self.loaded = self.loaded or event
+            self.width = max(self.width, event.get("parallel") or 1)
 
     def remaining(self) -> list[Prompt]:
-        return [pr for _, pr in self.p.pairs if pr.uid not in self.replies]
+        """Unanswered prompts, those that were in flight when a worker died first."""
+        left = [pr for _, pr in self.p.pairs if pr.uid not in self.replies]
+        return sorted(left, key=lambda pr: pr.uid not in self.in_flight)
 
     def answer_all(self) -> None:
-        """Answer every prompt; a worker that dies costs the prompt it was on, and a fresh
-        worker (at most MAX_WORKER_RESTARTS of them) goes on with the rest."""
+        """Answer every prompt; a worker that dies costs the prompt that crashed it, and a
+        fresh worker (at most MAX_WORKER_RESTARTS of them) goes on with the rest."""
         while remaining := self.remaining():
             if self.restarts > MAX_WORKER_RESTARTS:
                 self.failures.append(f"gave up after {MAX_WORKER_RESTARTS} worker restarts")
                 return
             deadline_s = self.request.item_timeout_s * len(remaining)
-            job = {**self.job, "prompts": [pr.to_dict() for pr in remaining]}
+            job = {
+                **self.job,
+                "prompts": [pr.to_dict() for pr in remaining],
+                "alone": (alone := self._alone_first(remaining)),
+                "parallel": self.batching.width(len(remaining) - alone),
+            }
+            self.in_flight = set()
             outcome = run_worker(job, self.on_event, deadline_s, module="sizer.tasks.worker")
             self.peak_rss = max(filter(None, (self.peak_rss, outcome.peak_rss_bytes)), default=None)
             final = outcome.final
@@ -245,10 +330,27 @@ class _PassRun:
             if not self.loaded:  # the model never loaded: no point in retrying
                 self.failures.append(reason)
                 return
-            culprit = next(pr for pr in remaining if pr.uid not in self.replies)
-            self.replies[culprit.uid] = {"uid": culprit.uid, "error": reason, "finish": "error"}
-            self.failures.append(f"{culprit.uid}: {reason}")
+            self._blame(remaining, reason)
             self.restarts += 1
+
+    def _alone_first(self, remaining: list[Prompt]) -> int:
+        """How many of ``remaining`` run alone: the latency sample's items not yet answered,
+        or the items that were in flight together when a worker died."""
+        sample = self.alone - sum(1 for r in self.replies.values() if r.get("single_stream"))
+        return max(sample, len(self.in_flight), 0)
+
+    def _blame(self, remaining: list[Prompt], reason: str) -> None:
+        """After a crash: the item in flight when it ran alone (or the next one due) is
+        marked failed; several in flight together are re-run alone to find which."""
+        if len(self.in_flight) > 1:
+            self.failures.append(f"a batch of {len(self.in_flight)} items: {reason}")
+            return
+        culprit = next(pr for pr in remaining if pr.uid not in self.replies)
+        if self.in_flight:
+            culprit = next(pr for pr in remaining if pr.uid in self.in_flight)
+        self.replies[culprit.uid] = {"uid": culprit.uid, "error": reason, "finish": "error"}
+        self.failures.append(f"{culprit.uid}: {reason}")
+        self.in_flight.discard(culprit.uid)
 
 
 def finish_pass(
@@ -256,6 +358,7 @@ def finish_pass(
 ) -> dict[str, Any]:
     rows = _scored_rows(p, run.replies)
     answered = [reply for _, _, reply, _ in rows if "text" in reply]
+    alone = [reply for reply in answered if reply.get("single_stream", True)]
     rec.update(
         status=status,
         finished_at=now_iso(),
@@ -264,7 +367,9 @@ def finish_pass(
         load_s=run.loaded.get("load_s"),
         prompt_format=run.loaded.get("prompt_format"),
         versions=run.loaded.get("versions", {}),
-        latency=score.latency(answered),
+        latency=_single_user(alone),
+        throughput=score.throughput(answered, time.monotonic() - started),
+        batching=run.batching.to_dict(run.width),
         failures=_failure_counts(rows, run),
         items=[_item_row(uid, item, reply, s) for uid, item, reply, s in rows],
     )
@@ -277,6 +382,12 @@ def finish_pass(
     if p.suite.task == "completion" and (why := sandbox_available()):
         rec.update(status="unsupported", error=why)
     return rec
+
+
+def _single_user(alone: list[dict[str, Any]]) -> dict[str, Any]:
+    """Latency percentiles of the items that ran alone, labelled with how many they are."""
+    latency = score.latency(alone)
+    return {**latency, "single_stream_items": len(alone)} if latency else latency
 
 
 def _scored_rows(p: Pass, replies: dict[str, dict[str, Any]]) -> list[tuple]:
@@ -322,6 +433,7 @@ def _item_row(
         "finish",
         "overflow",
         "original_prompt_tokens",
+        "single_stream",
         "error",
     )
     row = {"uid": uid, "id": item.id, **{k: reply[k] for k in keep if reply.get(k) is not None}}

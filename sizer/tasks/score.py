@@ -173,3 +173,16 @@ def latency(replies: list[dict[str, Any]]) -> dict[str, Any]:
         "decode_tok_s": percentile(decode, 50) if decode else None,
         "gen_tokens": percentile([r["gen_tokens"] for r in done], 50),
     }
+
+
+def throughput(replies: list[dict[str, Any]], wall_s: float) -> dict[str, Any]:
+    """What the whole pass got through: items per minute, tokens generated and prompt tokens
+    read per second over its wall time (batched items share it; not single-user figures)."""
+    if wall_s <= 0 or not replies:
+        return {}
+    return {
+        "items_per_min": len(replies) / wall_s * 60,
+        "gen_tok_s": sum(r.get("gen_tokens") or 0 for r in replies) / wall_s,
+        "prompt_tok_s": sum(r.get("prompt_tokens") or 0 for r in replies) / wall_s,
+        "wall_s": wall_s,
+    }

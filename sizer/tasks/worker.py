@@ -1,20 +1,26 @@
 """The child process that answers task prompts: ``python -m sizer.tasks.worker``.
 
-Reads one job as a JSON line on stdin (model, threads, context, overflow policy, prompts)
-and writes one "item" event per prompt on the private protocol stream that the benchmark
-worker also uses, so a crash in llama.cpp costs the item in flight, not the suite. Every
-prompt starts from an empty KV cache (no prefix reuse across items), so an item's TTFT does
-not depend on the item before it. Sampling is greedy (temperature 0).
+Reads one job as a JSON line on stdin (model, threads, context, overflow policy, prompts,
+batch width) and writes one "item" event per prompt on the private protocol stream that the
+benchmark worker also uses, so a crash in llama.cpp costs the items in flight, not the
+suite. Every item starts from an empty KV stream of its own (no prefix reuse across items),
+so an answer does not depend on the item before it. Sampling is greedy (temperature 0).
+
+Items run several at a time (``sizer.tasks.batch``), up to the job's ``parallel``; the first
+``alone`` of them run one at a time, and only their timings are single-user latency.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterator
 from importlib import metadata
 from typing import Any
 
 from sizer.bench.worker import serve
+from sizer.tasks.batch import Scheduler, Work, multi_sequence_context
+from sizer.tasks.generate import Generation
 
 TRUNCATION_MARK = "\n[… document truncated to fit the context window …]\n"
 PLAIN_FORMAT = "{system}\n\n{user}\n\nAnswer:\n"
@@ -38,9 +44,15 @@ class Chat:
             seed=0,
             verbose=True,
         )
-        self.n_ctx = job["n_ctx"]
+        self.n_ctx, self.n_batch = job["n_ctx"], 512
         self.formatter = self._chat_formatter()
         self.format = "chat_template" if self.formatter else "plain"
+        self.width = max(1, int(job.get("parallel", 1)))
+        self.ctx = (
+            multi_sequence_context(self.llm, self.n_ctx, self.width)
+            if self.width > 1
+            else self.llm._ctx.ctx
+        )
 
     def _chat_formatter(self) -> Any:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
@@ -106,22 +118,32 @@ def fit(chat: Chat, prompt: dict[str, Any], policy: str) -> tuple[list[int] | No
     return None, {**note, "overflow": "refused"}
 
 
-def answer(chat: Chat, prompt: dict[str, Any], policy: str) -> dict[str, Any]:
+def work_for(chat: Chat, prompt: dict[str, Any], policy: str, alone: bool) -> tuple[Work, dict]:
+    """The item as the scheduler runs it (tokens None: refused for overflow), and the note of
+    what fitting it into the context did."""
     from llama_cpp.llama_grammar import json_schema_to_gbnf
 
-    from sizer.tasks.generate import greedy
-
     tokens, note = fit(chat, prompt, policy)
-    if tokens is None:
-        return {**note, "text": "", "prompt_tokens": 0, "gen_tokens": 0, "finish": "refused"}
     gbnf = None
-    if prompt["schema"] is not None:
+    if prompt["schema"] is not None and tokens is not None:
         gbnf = json_schema_to_gbnf(json.dumps(prompt["schema"]))
-    started = time.perf_counter()
-    out = greedy(chat.llm, tokens, prompt["max_tokens"], gbnf, tuple(prompt["stop"]), prompt["end"])
+    work = Work(
+        uid=prompt["uid"],
+        tokens=tokens or [],
+        max_tokens=prompt["max_tokens"],
+        gbnf=gbnf,
+        stop=tuple(prompt["stop"]),
+        end=prompt["end"],
+        alone=alone,
+    )
+    return work, note
+
+
+def reply_event(work: Work, out: Generation, started: float, note: dict) -> dict[str, Any]:
     return {
         **note,
-        **_timing(started, out.stamps, len(tokens)),
+        **_timing(started, out.stamps, len(work.tokens)),
+        "single_stream": work.alone,
         "finish": out.finish,
         "gen_tokens": len(out.tokens),
         "text": out.text,
@@ -140,6 +162,54 @@ def _timing(started: float, stamps: list[float], prompt_tokens: int) -> dict[str
     }
 
 
+def answer_all(chat: Chat, job: dict[str, Any], emit: Callable[[dict], None]) -> None:
+    """Every prompt of the job through one scheduler; one "item" event per prompt."""
+    notes: dict[str, dict] = {}
+    alone_first = job.get("alone", 0)
+
+    def works() -> Iterator[Work]:
+        for i, prompt in enumerate(job["prompts"]):
+            try:
+                alone = i < alone_first or chat.width == 1
+                work, note = work_for(chat, prompt, job["overflow"], alone)
+            except Exception as exc:  # this item failed; the next one goes on
+                error = f"{type(exc).__name__}: {exc}"
+                emit({"event": "item", "uid": prompt["uid"], "error": error, "finish": "error"})
+                continue
+            if note["overflow"] == "refused":
+                emit(
+                    {
+                        "event": "item",
+                        "uid": work.uid,
+                        **note,
+                        "text": "",
+                        "prompt_tokens": 0,
+                        "gen_tokens": 0,
+                        "finish": "refused",
+                    }
+                )
+                continue
+            notes[work.uid] = note
+            yield work
+
+    def done(work: Work, out: Generation | None, started: float, error: str | None) -> None:
+        if out is None:
+            emit({"event": "item", "uid": work.uid, "error": error, "finish": "error"})
+        else:
+            emit(
+                {
+                    "event": "item",
+                    "uid": work.uid,
+                    **reply_event(work, out, started, notes[work.uid]),
+                }
+            )
+
+    def admitted(work: Work) -> None:
+        emit({"event": "admitted", "uid": work.uid})
+
+    Scheduler(chat.llm, chat.ctx, chat.width, chat.n_batch).run(works(), done, admitted)
+
+
 def main() -> None:
     emit, job, out = serve()
     try:
@@ -151,14 +221,10 @@ def main() -> None:
                 "load_s": time.perf_counter() - started,
                 "prompt_format": chat.format,
                 "versions": {"llama-cpp-python": metadata.version("llama-cpp-python")},
+                "parallel": chat.width,
             }
         )
-        for prompt in job["prompts"]:
-            try:
-                reply = answer(chat, prompt, job["overflow"])
-            except Exception as exc:  # this item failed; the next one starts from a fresh cache
-                reply = {"error": f"{type(exc).__name__}: {exc}", "finish": "error"}
-            emit({"event": "item", "uid": prompt["uid"], **reply})
+        answer_all(chat, job, emit)
         emit({"event": "result"})
     except Exception as exc:
         emit({"event": "error", "kind": "failed", "message": f"{type(exc).__name__}: {exc}"})
