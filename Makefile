@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test env models lint bench-bandwidth bench-sizes bench-memory bench-fidelity \
-	bench-speed bench-profiles bench-unseen bench-published bench-fleet bench-fleet-hostile bench-endpoint endpoint-faults behaviour-diff profiles-import profile-here clean
+	bench-speed bench-batched bench-profiles bench-unseen bench-published bench-fleet bench-fleet-hostile bench-endpoint endpoint-faults behaviour-diff profiles-import profile-here clean
 
 # Create the environment once; re-install only when pyproject.toml changes.
 # llama-cpp-python compiles from source the first time (~4-8 min on 2 cores); pip caches it.
@@ -89,6 +89,12 @@ bench-fleet-hostile: $(STAMP)
 # path's cost as ratios (Gemma 3 270M and Qwen2.5-Coder-1.5B, two rounds; ~10 min).
 bench-endpoint: $(STAMP) models
 	$(PY) benchmarks/endpoint_overhead.py
+
+# Task suites batched vs one item at a time (Gemma 3 270M, quick): whole-process time under
+# /usr/bin/time, identical answers, scores, peak RSS vs the estimate (~8 min).
+# MODEL=qwen2.5-coder-1.5b or a GGUF path, ARGS=--full or ARGS="--task-file F" for others.
+bench-batched: $(STAMP) models
+	$(PY) benchmarks/batched_eval.py run $(or $(MODEL),gemma3-270m) $(ARGS)
 
 # Each endpoint fault (refused, DNS, TLS, 401/404/429/500, unknown model, malformed,
 # truncated and stalled streams, a server dying mid-sweep) through the CLI: exit, line, rows.
