@@ -91,7 +91,7 @@ bench-endpoint: $(STAMP) models
 	$(PY) benchmarks/endpoint_overhead.py
 
 # Task suites batched vs one item at a time (Gemma 3 270M, quick): whole-process time under
-# /usr/bin/time, identical answers, scores, peak RSS vs the estimate (~8 min).
+# /usr/bin/time, identical answers, scores, peak RSS vs the estimate (~9 min).
 # MODEL=qwen2.5-coder-1.5b or a GGUF path, ARGS=--full or ARGS="--task-file F" for others.
 bench-batched: $(STAMP) models
 	$(PY) benchmarks/batched_eval.py run $(or $(MODEL),gemma3-270m) $(ARGS)
