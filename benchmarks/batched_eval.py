@@ -89,6 +89,11 @@ def compare(seq: dict[str, Any], bat: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def compare_all(seq: dict[tuple, dict[str, Any]], bat: dict[tuple, dict[str, Any]]) -> list[dict]:
+    """``compare`` for every pass both files have, in the sequential file's order."""
+    return [compare(seq[key], bat[key]) for key in seq if key in bat]
+
+
 def _items_apart(score: tuple[Any, Any], n: int) -> float | None:
     """A score difference in items: accuracy 0.6 vs 0.5 on 10 items is one item."""
     if score[0] is None or score[1] is None:
@@ -182,12 +187,11 @@ def run(args: argparse.Namespace) -> None:
     processes["batched"] = timed_bench(
         [args.model, *what, "--parallel", "auto", "--out", str(batched)], folder / "batched.log"
     )
-    rows = [
-        compare(a, b) for key, a in passes(sequential).items() if (b := passes(batched).get(key))
-    ]
+    batched_passes = passes(batched)
+    rows = compare_all(passes(sequential), batched_passes)
     print_comparison(rows)
     width = max((r["width"] or 1 for r in rows), default=1)
-    n_ctx = next(iter(passes(batched).values()))["config"]["n_ctx"]
+    n_ctx = next(iter(batched_passes.values()))["config"]["n_ctx"]
     estimate = estimate_bytes(args.model, n_ctx, width)
     print(f"\nwhole processes (/usr/bin/time -v), batch width {width}:")
     for name, figures in processes.items():
@@ -247,8 +251,7 @@ def main() -> None:
     if args.verb == "sweep":
         sweep(str(model_path(args.model)), args.most)
         return
-    seq, bat = passes(args.sequential), passes(args.batched)
-    rows = [compare(seq[key], bat[key]) for key in seq if key in bat]
+    rows = compare_all(passes(args.sequential), passes(args.batched))
     if args.json:
         print(json.dumps(rows, indent=2))
     else:

@@ -13,6 +13,7 @@ from sizer.bench import results
 from sizer.probe import probe
 from sizer.tasks.run import TaskRequest, run_tasks, widest_batch
 from tests.procs import child_workers
+from tests.test_tasks_real import CLASSIFY
 
 pytestmark = pytest.mark.slow
 
@@ -36,16 +37,7 @@ def hw():
 def ticket_file(tmp_path: Path) -> Path:
     path = tmp_path / "tickets.jsonl"
     lines = [
-        json.dumps(
-            {
-                "id": f"t{i}",
-                "task": "classification",
-                "labels": ["billing", "technical", "other"],
-                "instruction": "Classify the ticket: billing, technical or other. Label only.",
-                "input": text,
-                "expected": label,
-            }
-        )
+        json.dumps({**CLASSIFY, "id": f"t{i}", "input": text, "expected": label})
         for i, (text, label) in enumerate(TICKETS)
     ]
     path.write_text("\n".join(lines) + "\n")

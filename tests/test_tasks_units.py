@@ -175,7 +175,7 @@ def test_task_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere(tty: boo
 def test_render_says_how_many_items_ran_together() -> None:
     records = results.load(CAPTURED)
     for rec in records:
-        rec["batching"] = {"width": 8, "widest_in_memory": 16, "sweep_tok_s": None}
+        rec["batching"] = {"width": 8, "widest_in_memory": 16}
         rec["items"][0]["single_stream"] = True
     text = render_task_records(records)
     assert f"8 items at a time ({len(records)} alone for latency)" in text

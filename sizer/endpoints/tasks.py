@@ -1,9 +1,9 @@
 """Task suites through an endpoint: the same passes, prompts, scoring and records as local
 task runs (``sizer.tasks.run``), answered by the server's chat API with greedy sampling.
 
-Items go to the server several at a time, up to ``--parallel`` (default: the parallel slots
-the server reports, else one at a time), after the first ``latency_sample`` items of each
-pass, which go alone and alone make the pass's single-user latency figures, as locally.
+Items go to the server several at a time, up to ``--parallel`` (default one at a time; "auto":
+the parallel slots the server reports, else one), after the first ``latency_sample`` items of
+each pass, which go alone and alone make the pass's single-user latency figures, as locally.
 
 What differs, by necessity: the server applies the model's chat template; a grammar-
 constrained extraction pass sends the item's JSON schema as the API's structured-output
@@ -36,12 +36,16 @@ class EndpointPass:
 
     p: Pass
     batching: Batching
-    width: int = 1
     replies: dict[str, dict[str, Any]] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     loaded: dict[str, Any] = field(default_factory=dict)
     peak_rss: int | None = None
     restarts: int = 0
+
+    @property
+    def width(self) -> int:
+        """Items in flight at most (the server's batch; ``finish_pass`` records it)."""
+        return self.batching.most
 
 
 def run_endpoint_tasks(
@@ -74,7 +78,7 @@ def run_endpoint_tasks(
             say(p.label, {"event": "skipped"})
             continue
         say(p.label, {"event": "pass", "n": len(p.pairs)})
-        run, started = EndpointPass(p, batching, width=int(width)), time.monotonic()
+        run, started = EndpointPass(p, batching), time.monotonic()
         try:
             asyncio.run(_answer_all(server, run, request, say))
         except KeyboardInterrupt:

@@ -1,12 +1,13 @@
 """Many task items answered together in one llama.cpp context (multi-sequence batches).
 
 On a CPU, decoding one token streams every weight of the model; decoding one token for each
-of several sequences in the same ``llama_decode`` streams them once, so a step for eight
-sequences costs far less than eight steps. The scheduler keeps up to ``width`` sequences
-live, each in its own KV stream (``n_seq_max`` = width, not unified, so a sequence attends
-only to its own cache of the per-item context size). Every step feeds one token for each
-decoding sequence and then as much of the waiting prompts as the batch holds; a sequence
-whose answer is complete gives its stream to the next item at once.
+of several sequences in the same ``llama_decode`` streams them once. (Where decode is
+compute-bound, as on the 2-core machine of the README's figures, that buys little.) The
+scheduler keeps up to ``width`` sequences live, each in its own KV stream (``n_seq_max`` =
+width, not unified, so a sequence attends only to its own cache of the per-item context
+size). A step is the next chunk of one waiting prompt, else one token for every decoding
+sequence (``Scheduler._step`` says why never both); a sequence whose answer is complete gives
+its stream to the next item at once.
 
 Items admitted *alone* (the single-user latency sample, and items being re-run after a
 crash to find which one crashed) wait until the context is empty and keep it to themselves:
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import llama_cpp
@@ -50,7 +51,6 @@ class _Live:
     pos: int = 0  # next KV position
     next_token: int | None = None  # the token to feed at the next step
     output_at: int | None = None  # its row in the batch whose logits it reads
-    timings: list[float] = field(default_factory=list)
 
 
 # (uid, generation or None, started, error): one call per item, in the order they finish

@@ -359,16 +359,17 @@ def finish_pass(
     rows = _scored_rows(p, run.replies)
     answered = [reply for _, _, reply, _ in rows if "text" in reply]
     alone = [reply for reply in answered if reply.get("single_stream", True)]
+    wall_s = time.monotonic() - started
     rec.update(
         status=status,
         finished_at=now_iso(),
-        wall_s=time.monotonic() - started,
+        wall_s=wall_s,
         peak_rss_bytes=run.peak_rss,
         load_s=run.loaded.get("load_s"),
         prompt_format=run.loaded.get("prompt_format"),
         versions=run.loaded.get("versions", {}),
         latency=_single_user(alone),
-        throughput=score.throughput(answered, time.monotonic() - started),
+        throughput=score.throughput(answered, wall_s),
         batching=run.batching.to_dict(run.width),
         failures=_failure_counts(rows, run),
         items=[_item_row(uid, item, reply, s) for uid, item, reply, s in rows],

@@ -184,5 +184,4 @@ def throughput(replies: list[dict[str, Any]], wall_s: float) -> dict[str, Any]:
         "items_per_min": len(replies) / wall_s * 60,
         "gen_tok_s": sum(r.get("gen_tokens") or 0 for r in replies) / wall_s,
         "prompt_tok_s": sum(r.get("prompt_tokens") or 0 for r in replies) / wall_s,
-        "wall_s": wall_s,
     }
