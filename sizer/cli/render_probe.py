@@ -11,7 +11,13 @@ from sizer.units import gib, rate
 
 
 def render_probe(hw: Hardware) -> str:
-    rows = [*_cpu_rows(hw), *_memory_rows(hw), *_accelerator_rows(hw), *_runtime_rows(hw)]
+    rows = [
+        *_cpu_rows(hw),
+        *_memory_rows(hw),
+        *_accelerator_rows(hw),
+        _power_row(hw),
+        *_runtime_rows(hw),
+    ]
     width = max(len(label) for label, _ in rows)
     system = " ".join(v for v in hw.os.values() if v)
     lines = [f"sizer probe — {hw.source} ({system or 'unknown OS'})", ""]
@@ -65,7 +71,7 @@ def _accelerator_rows(hw: Hardware) -> list[tuple[str, str]]:
 
 def _describe(acc: Accelerator, ram_bytes: int | None) -> str:
     kind = {True: "integrated", False: "discrete", None: ""}[acc.integrated]
-    parts = [f"{acc.name} [{acc.device_id}, {acc.source}]", kind]
+    parts = [f"{acc.name} [{acc.device_id}, {acc.source}]", kind, *_generation(acc)]
     shared = acc.memory_shared_with_ram
     if acc.memory_total_bytes:
         free = f", {gib(acc.memory_free_bytes)} free" if acc.memory_free_bytes else ""
@@ -86,7 +92,26 @@ def _describe(acc: Accelerator, ram_bytes: int | None) -> str:
         parts.append(f"compute {acc.compute_capability}")
     if acc.driver_version:
         parts.append(f"driver {acc.driver_version}")
+    if acc.extra.get("NPU_COMPILER_VERSION"):
+        parts.append(f"compiler {acc.extra['NPU_COMPILER_VERSION']}")
     return ", ".join(p for p in parts if p)
+
+
+def _generation(acc: Accelerator) -> list[str]:
+    """What the device is: its generation, matrix engines (XMX) and cores or tiles."""
+    parts = [acc.generation or ""]
+    if acc.matrix_engines is not None:
+        parts.append("XMX matrix engines" if acc.matrix_engines else "no XMX (DP4a int8)")
+    if acc.compute_units:
+        unit = "tiles" if acc.kind == "npu" else "Xe-cores"
+        parts.append(f"{acc.compute_units} {unit}")
+    return parts
+
+
+def _power_row(hw: Hardware) -> tuple[str, str]:
+    power = hw.power
+    detail = power.detail or "read from Linux's /sys/class/power_supply only"
+    return ("power", f"{power.source or 'unknown'} ({detail})")
 
 
 def _runtime_rows(hw: Hardware) -> list[tuple[str, str]]:

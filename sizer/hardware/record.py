@@ -126,6 +126,20 @@ class Accelerator:
     # sizer.speed.devices); the probe leaves it empty. An NPU's published INT8 TOPS.
     spec: dict[str, Any] = field(default_factory=dict)
     tops: float | None = None
+    # Read from the device (Intel via OpenVINO, sizer.probe.intel_devices): its generation
+    # ("Xe2-LPG (Lunar Lake)", "NPU 4 (Lunar Lake)"), matrix engines (XMX) and Xe-cores/tiles.
+    generation: str | None = None
+    matrix_engines: bool | None = None
+    compute_units: int | None = None
+
+
+@dataclass
+class PowerInfo:
+    """Where the machine draws power while probed: "mains", "battery" or None (unknown)."""
+
+    source: str | None = None
+    battery_present: bool | None = None
+    detail: str | None = None
 
 
 @dataclass
@@ -186,6 +200,7 @@ class Hardware:
     accelerators: list[Accelerator] = field(default_factory=list)
     openvino: OpenVinoInfo = field(default_factory=OpenVinoInfo)
     llama_cpp: LlamaCppBuild = field(default_factory=LlamaCppBuild)
+    power: PowerInfo = field(default_factory=PowerInfo)
     measurements: list[KernelResult] = field(default_factory=list)
     # What was looked for and not found on this machine (a valid answer, not a failure).
     absent: list[Missing] = field(default_factory=list)

@@ -12,7 +12,7 @@ import os
 
 from sizer import __version__
 from sizer.hardware.record import Hardware
-from sizer.probe import _darwin, _linux, amdgpu, llamacpp, nvidia, openvino
+from sizer.probe import _darwin, _linux, amdgpu, llamacpp, nvidia, openvino, power
 from sizer.probe.sysroot import SysRoot
 
 __all__ = ["Hardware", "SysRoot", "probe"]
@@ -30,6 +30,7 @@ def probe(root: str | os.PathLike[str] | SysRoot | None = None) -> Hardware:
     nvidia.read(sysroot, hw)
     if uname.system == "Linux":
         amdgpu.read(sysroot, hw)
+        power.read(sysroot, hw)
     llamacpp.read(sysroot, hw)
     _settle_unified_memory(hw)
     return hw

@@ -60,6 +60,8 @@ def _source_files() -> list[str]:
     for card in sorted(Path("/sys/class/drm").glob("card[0-9]*")):
         if "-" not in card.name:
             files += [f"sys/class/drm/{card.name}/device/{name}" for name in DRM_FILES]
+    for supply in sorted(Path("/sys/class/power_supply").glob("*")):  # mains or battery
+        files += [f"sys/class/power_supply/{supply.name}/{n}" for n in ("type", "online", "status")]
     return files
 
 

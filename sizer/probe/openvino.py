@@ -13,6 +13,7 @@ from typing import Any
 
 from sizer.hardware.record import Accelerator, Hardware, OpenVinoDevice, OpenVinoInfo
 from sizer.probe.boot_cache import remembered
+from sizer.probe.intel_devices import gpu_facts, npu_facts
 from sizer.probe.sysroot import SysRoot
 
 CAPTURE_NAME = "hello_query_device.txt"
@@ -32,7 +33,7 @@ def parse_hello_query_device(text: str) -> dict[str, dict[str, str]]:
     devices: dict[str, dict[str, str]] = {}
     current: dict[str, str] | None = None
     for raw in text.splitlines():
-        line = re.sub(r"^\[\s*\w+\s*\]\s?", "", raw).rstrip()
+        line = re.sub(r"^\[\s*\w+\s*\]\s?", "", raw.strip("│┃")).rstrip()
         stripped = line.strip()
         device = _DEVICE_LINE.match(stripped)
         if device and (device.group(1) or not line.startswith(("\t", "  "))):
@@ -160,6 +161,7 @@ def to_accelerator(device: OpenVinoDevice, props: dict[str, str]) -> Accelerator
         True if is_npu else (device.device_type == "integrated" if device.device_type else None)
     )
     extra = {k: props[k] for k in _EXTRA_PROPERTIES if k in props}
+    facts = npu_facts(props) if is_npu else gpu_facts(props)
     return Accelerator(
         kind="npu" if is_npu else "gpu",
         vendor="Intel",
@@ -172,6 +174,9 @@ def to_accelerator(device: OpenVinoDevice, props: dict[str, str]) -> Accelerator
         driver_version=props.get("NPU_DRIVER_VERSION"),
         capabilities=device.capabilities,
         extra=extra,
+        generation=facts.generation,
+        matrix_engines=facts.matrix_engines,
+        compute_units=facts.compute_units,
     )
 
 
