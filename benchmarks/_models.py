@@ -22,3 +22,10 @@ def model_path(name: str) -> Path:
         entry = get_entry(name)
         synthesize(entry.shape, "Q4_K_M", target, entry.id)
     return target
+
+
+def openvino_model_path(name: str) -> Path:
+    """The OpenVINO IR directory converted from ``model_path(name)`` (same weights)."""
+    from sizer.models.to_openvino import converted_beside
+
+    return converted_beside(model_path(name))

@@ -71,6 +71,15 @@ def qwen_path() -> Path:
     return registry_models.ensure("qwen2.5-coder-1.5b", home=MODELS_HOME)
 
 
+@pytest.fixture(scope="session")
+def qwen_openvino_path(qwen_path) -> Path:
+    """The Qwen GGUF converted to an OpenVINO IR directory (``sizer models openvino``),
+    kept beside it in the model cache: converted once (~30 s), then reused."""
+    from sizer.models.to_openvino import converted_beside
+
+    return converted_beside(qwen_path)
+
+
 @pytest.fixture(autouse=True)
 def _no_profile_corpus(monkeypatch):
     """Tests see no profile corpus unless they set SIZER_PROFILES themselves: the repository's

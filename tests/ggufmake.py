@@ -8,9 +8,14 @@ import numpy as np
 from gguf import GGMLQuantizationType, GGUFWriter
 
 
-def write_tiny_gguf(path: Path, arch: str = "llama", tied: bool = False) -> Path:
-    """A 2-layer model header with a few real tensors (F32 and raw Q8_0 blocks)."""
+def write_tiny_gguf(
+    path: Path, arch: str = "llama", tied: bool = False, shape_only: bool = False
+) -> Path:
+    """A 2-layer model header with a few real tensors (F32 and raw Q8_0 blocks); marked as
+    sizer's shape-only kind when asked."""
     writer = GGUFWriter(str(path), arch)
+    if shape_only:
+        writer.add_bool("sizer.shape_only", True)
     writer.add_block_count(2)
     writer.add_embedding_length(32)
     writer.add_feed_forward_length(64)

@@ -1,12 +1,15 @@
-"""OpenVINO GenAI's LLMPipeline on the same GGUF file (it converts llama/qwen2-family GGUF
-to an OpenVINO model at load time). Timings come from the pipeline's own perf metrics:
-GenAI runs the whole generation in C++, so there is no Python loop to subtract."""
+"""OpenVINO GenAI's LLMPipeline, on an OpenVINO IR directory (the format OpenVINO users
+deploy: ``optimum-cli export openvino`` or ``sizer models openvino``) or on a GGUF file (GenAI
+converts llama/qwen2-family GGUF to an OpenVINO model at load time). Load time covers reading
+and compiling for the device (the NPU compiles at first use); TTFT is measured apart from it.
+Timings come from the pipeline's own perf metrics: GenAI runs the whole generation in C++, so
+there is no Python loop to subtract."""
 
 from __future__ import annotations
 
-import re
 import time
 from importlib import metadata
+from pathlib import Path
 
 import numpy as np
 import openvino as ov
@@ -23,6 +26,7 @@ from sizer.backends.base import (
 from sizer.backends.config import RunConfig
 from sizer.errors import MeasurementError, SizerError
 from sizer.models.gguf_header import read_header
+from sizer.models.openvino_ir import openvino_error_line
 
 # llama.cpp KV types -> the nearest OpenVINO KV cache precision (CPU default is u8).
 _KV_PRECISION = {"f16": "f16", "q8_0": "u8", "q4_0": "u4"}
@@ -93,12 +97,13 @@ class OpenVinoSession:
 
 def _unsupported(path: str, exc: Exception) -> str:
     """One line naming the architecture, instead of OpenVINO's multi-line C++ assertion."""
+    detail = openvino_error_line(exc)
+    if Path(path).is_dir():
+        return f"OpenVINO cannot load the model directory {path}: {detail}"
     try:
         arch = read_header(path).get("general.architecture", "unknown")
     except SizerError:
         arch = "unreadable"
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    detail = re.sub(r" at /\S+", "", lines[0] if lines else type(exc).__name__).rstrip(":")
     return (
         f"unsupported by the openvino backend: OpenVINO GenAI's GGUF reader covers "
         f"llama/qwen2-family models, this is {arch} ({detail})"

@@ -101,7 +101,9 @@ def _runnable(name: str) -> ResolvedModel:
 def _configs(
     resolved: ResolvedModel, header_sha: str, request: BenchRequest, hw: Hardware
 ) -> Iterator[RunConfig]:
-    for backend in request.backends:
+    # An IR directory runs on OpenVINO whatever --backend says: llama.cpp cannot read it.
+    backends = ["openvino"] if resolved.openvino_only else request.backends
+    for backend in backends:
         for device in request.devices or plan.default_devices(backend, hw):
             for threads in plan.thread_counts(hw, request.threads):
                 for depth in request.depths:

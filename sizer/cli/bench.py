@@ -390,14 +390,18 @@ def _run_tasks(o: BenchOptions) -> None:
     from sizer.tasks.suites import parse_names
 
     _check_local(o)
-    if o.backend != "llama.cpp" or o.device not in ([], ["CPU"]):
-        # Decision: task suites need grammar-constrained decoding and a token-level loop
-        # (stop rules, TTFT); that is built for llama.cpp on CPU. OpenVINO and GPU
-        # offload are measured for speed by plain `sizer bench`.
+    if o.backend not in ("llama.cpp", "openvino") or o.device not in ([], ["CPU"]):
+        # Decision: task suites need constrained decoding and a token-level loop (stop
+        # rules, TTFT); that is built for llama.cpp and OpenVINO GenAI on the CPU. GPU
+        # offload, the iGPU and the NPU are measured for speed by plain `sizer bench`.
         raise typer.BadParameter(
-            "task suites run on llama.cpp on the CPU; measure "
-            "OpenVINO and GPU speed without --tasks",
+            "task suites run on the CPU with llama.cpp or openvino; measure "
+            "GPU and NPU speed without --tasks",
             param_hint="--backend/--device",
+        )
+    if o.backend == "openvino" and o.parallel != "1":
+        raise typer.BadParameter(
+            "on OpenVINO task items run one at a time", param_hint="--parallel"
         )
     if o.overflow not in ("truncate", "refuse"):
         raise typer.BadParameter("use truncate or refuse", param_hint="--overflow")
@@ -416,6 +420,7 @@ def _run_tasks(o: BenchOptions) -> None:
         resume=o.resume,
         force=o.force,
         parallel=parallel,
+        backend=o.backend,
     )
     hw = probe()
     records = run_tasks(request, hw, None if o.as_json else TaskProgress(sys.stderr))

@@ -10,7 +10,7 @@ import typer
 
 app = typer.Typer(
     rich_markup_mode=None,
-    help="GGUF files: inspect one, or find the ones already on disk.",
+    help="GGUF files: inspect, find on disk, make shape-only ones, convert to OpenVINO.",
     no_args_is_help=True,
 )
 
@@ -105,3 +105,20 @@ def synth_command(
         f"wrote {path} ({gib(path.stat().st_size)}, {elapsed:.1f} s): "
         "speed/memory only — weights are random"
     )
+
+
+@app.command("openvino")
+def openvino_command(
+    file: Annotated[Path, typer.Argument(help="A .gguf file OpenVINO GenAI can read.")],
+    output: Annotated[Path, typer.Argument(help="The IR directory to write (new or empty).")],
+) -> None:
+    """Convert a GGUF to an OpenVINO IR directory (same weights), for 'sizer bench' on OpenVINO."""
+    import time
+
+    from sizer.models.to_openvino import convert
+    from sizer.units import gib
+
+    start = time.perf_counter()
+    path = convert(file, output)
+    size = sum(p.stat().st_size for p in path.iterdir())
+    typer.echo(f"wrote {path} ({gib(size)}, {time.perf_counter() - start:.0f} s)")

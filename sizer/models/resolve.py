@@ -1,7 +1,8 @@
 """Turn what a user types as MODEL into something the estimator and bench can use.
 
-MODEL is a GGUF path, an Ollama tag found on this machine (``qwen2.5-coder:7b``), or a
-catalog id (``llama3.1-8b``) with a file type (``--quant``, default Q4_K_M).
+MODEL is a GGUF path, an OpenVINO IR directory (``openvino_model.xml`` and its weights), an
+Ollama tag found on this machine (``qwen2.5-coder:7b``), or a catalog id (``llama3.1-8b``)
+with a file type (``--quant``, default Q4_K_M).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sizer.estimate import ModelMemoryShape, TensorBytes
 from sizer.models.catalog import CatalogEntry, load_catalog
 from sizer.models.discover import find_ollama_blob
 from sizer.models.gguf_header import read_header
+from sizer.models.openvino_ir import IrModel, config_int, is_ir_dir, read_ir
 from sizer.models.quantmix import FILE_TYPES, tensor_nbytes
 from sizer.models.shapes import typed_layout
 from sizer.models.spec import ModelSpec, local_layer_count, spec_from_header
@@ -39,6 +41,12 @@ class ResolvedModel:
     # A catalog model's tensor layout, named: the same key, the same tensors (facts derived
     # from them can be cached under it); None for a file, whose header hash names it.
     layout_key: str | None = None
+    ir: IrModel | None = None  # an OpenVINO IR directory (path is the directory)
+
+    @property
+    def openvino_only(self) -> bool:
+        """An IR directory runs on OpenVINO only; llama.cpp reads GGUF."""
+        return self.ir is not None
 
     @property
     def shape_only(self) -> bool:
@@ -49,6 +57,8 @@ def resolve(model: str, file_type: str | None = None) -> ResolvedModel:
     path = Path(model).expanduser()
     if path.is_file():
         return _from_file(path, "file", path.name)
+    if is_ir_dir(path):
+        return from_ir(read_ir(path))
     catalog = load_catalog()
     if model in catalog:
         return from_catalog(catalog[model], file_type or DEFAULT_FILE_TYPE)
@@ -80,6 +90,50 @@ def _from_file(path: Path, source: str, label: str) -> ResolvedModel:
         tensors=tensors,
     )
     return ResolvedModel(label, source, spec.file_type, memory, path=path, spec=spec)
+
+
+def from_ir(ir: IrModel) -> ResolvedModel:
+    """An IR directory's memory shape: layers and KV heads from the graph's cache state,
+    widths from its config where it has one (else the usual n_head x head_dim), and its
+    weights as one block of the weights file's size."""
+    n_embd = config_int(ir, "n_embd", "hidden_size") or 0
+    n_head = config_int(ir, "n_head", "num_attention_heads") or (
+        n_embd // ir.head_dim if n_embd else ir.n_head_kv
+    )
+    memory = ModelMemoryShape(
+        n_layers=ir.n_layers,
+        n_embd=n_embd or n_head * ir.head_dim,
+        n_ff=config_int(ir, "n_ff", "intermediate_size") or 0,
+        n_head=n_head,
+        n_head_kv=(ir.n_head_kv,) * ir.n_layers,
+        head_dim_k=ir.head_dim,
+        head_dim_v=ir.head_dim,
+        vocab=config_int(ir, "vocab_size") or 0,
+        local_layers=0,
+        sliding_window=None,
+        n_expert_used=0,
+        tensors=_ir_tensors(ir),
+    )
+    label = ir.path.resolve().name
+    return ResolvedModel(label, "openvino-ir", ir.precision, memory, path=ir.path, ir=ir)
+
+
+def _ir_tensors(ir: IrModel) -> tuple[TensorBytes, ...]:
+    """The weights file as one block per layer (bytes and weights spread evenly): what the
+    memory estimate and the speed shape need (weights read per token, multiplied per prompt
+    token), without naming the IR's tensors. Embeddings and the output layer are counted in
+    the blocks, so a prompt token's multiply count is a little high."""
+    layers = max(ir.n_layers, 1)
+    weights = config_int(ir, "n_params") or ir.weight_elements or ir.bin_bytes
+    return tuple(
+        TensorBytes(
+            f"blk.{i}.openvino_weights",
+            (weights // layers, 1),
+            ir.precision,
+            ir.bin_bytes // layers,
+        )
+        for i in range(layers)
+    )
 
 
 def from_catalog(entry: CatalogEntry, file_type: str) -> ResolvedModel:
@@ -195,7 +249,10 @@ def _write_layouts(path: Path, code: str, layouts: dict[str, Any]) -> None:
 
 def model_identity(resolved: ResolvedModel) -> dict[str, Any]:
     """Path, size and a SHA-256 of the GGUF header (metadata + tensor table): the same file
-    gives the same hash without reading gigabytes of weights."""
+    gives the same hash without reading gigabytes of weights. An IR directory is named by
+    its graph's hash (which holds every weight's shape, type and offset)."""
+    if resolved.ir is not None:
+        return _ir_identity(resolved, resolved.ir)
     spec = resolved.spec
     assert resolved.path is not None and spec is not None  # a file was resolved and read
     with Path(resolved.path).open("rb") as f:
@@ -210,4 +267,22 @@ def model_identity(resolved: ResolvedModel) -> dict[str, Any]:
         "architecture": spec.architecture,
         "file_type": resolved.file_type,
         "n_params": spec.n_params,
+    }
+
+
+def _ir_identity(resolved: ResolvedModel, ir: IrModel) -> dict[str, Any]:
+    params = config_int(ir, "n_params") or ir.weight_elements
+    return {
+        "label": resolved.label,
+        "path": str(ir.path),
+        "source": resolved.source,
+        "header_sha256": ir.xml_sha256,
+        "size_bytes": ir.bin_bytes + ir.xml_bytes,
+        "shape_only": False,
+        "architecture": ir.architecture,
+        "file_type": resolved.file_type,
+        "n_params": params,
+        "format": "openvino-ir",
+        "weight_bytes_by_type": ir.weight_bytes,
+        "converted_from": ir.config.get("converted_from"),
     }

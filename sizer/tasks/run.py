@@ -69,6 +69,9 @@ class TaskRequest:
     # changed 6-25 % of greedy answers, so it is asked for, not imposed (README).
     parallel: int | str = 1
     latency_sample: int = LATENCY_SAMPLE
+    # "llama.cpp" (the default) or "openvino" (OpenVINO GenAI on the CPU, one item at a
+    # time); an OpenVINO IR directory runs on OpenVINO whatever this says.
+    backend: str = "llama.cpp"
 
 
 @dataclass
@@ -140,14 +143,17 @@ def _model_passes(
         yield {**model_failure(name, str(exc), hardware), "kind": KIND}
         return
     threads = plan.thread_counts(hw, request.threads)[0]
-    # a width the user asked for must fit with its KV streams (auto fits by construction)
-    streams = 1 if request.parallel == "auto" else int(request.parallel)
+    backend = "openvino" if resolved.openvino_only else request.backend
+    # OpenVINO answers one item at a time; a llama.cpp width the user asked for must fit
+    # with its KV streams (auto fits by construction)
+    parallel = 1 if backend == "openvino" else request.parallel
+    streams = 1 if parallel == "auto" else int(parallel)
     problem = (
         None if request.force else plan.fit_problem(resolved, request.n_ctx * streams, "f16", hw)
     )
-    batching = Batching(request.parallel, widest_batch(resolved, request, hw))
+    batching = Batching(parallel, widest_batch(resolved, request, hw) if parallel != 1 else 1)
     for p in planned:
-        rec = _base_record(p, identity, threads, request, hardware)
+        rec = _base_record(p, identity, threads, request, hardware, backend)
         if rec["key"] in done:
             progress(p.label, {"event": "skipped"})
             continue
@@ -156,6 +162,10 @@ def _model_passes(
             yield {**rec, "status": "refused", "error": problem, "finished_at": now_iso()}
             continue
         yield _run_pass(p, rec, str(resolved.path), threads, request, progress, batching)
+
+
+# The worker module per backend: both speak the same job and event protocol.
+WORKERS = {"llama.cpp": "sizer.tasks.worker", "openvino": "sizer.tasks.ov_worker"}
 
 
 @dataclass
@@ -210,22 +220,29 @@ def _answerable(name: str) -> ResolvedModel:
 
 
 def _base_record(
-    p: Pass, identity: dict[str, Any], threads: int, request: TaskRequest, hardware: dict[str, Any]
+    p: Pass,
+    identity: dict[str, Any],
+    threads: int,
+    request: TaskRequest,
+    hardware: dict[str, Any],
+    backend: str = "llama.cpp",
 ) -> dict[str, Any]:
-    config = {
+    config: dict[str, Any] = {
         "threads": threads,
         "n_ctx": request.n_ctx,
         "overflow": request.overflow,
         "quick": request.quick,
         "sampling": "greedy (temperature 0)",
     }
+    if backend != "llama.cpp":  # in the key only when not the default: old keys stay valid
+        config["backend"] = backend
     suite = {**p.suite.identity(), "task": p.suite.task, "variant": p.variant, "n": len(p.pairs)}
     key_src = json.dumps([identity["header_sha256"], suite, config], sort_keys=True)
     return new_record(
         kind=KIND,
         key=hashlib.sha256(key_src.encode()).hexdigest()[:32],
         model=identity,
-        backend={"name": "llama.cpp", "device": "CPU"},
+        backend={"name": backend, "device": "CPU"},
         config=config,
         suite=suite,
         hardware=hardware,
@@ -242,7 +259,8 @@ def _run_pass(
     batching: Batching,
 ) -> dict[str, Any]:
     progress(p.label, {"event": "pass", "n": len(p.pairs)})
-    run = _PassRun(p, model_path, threads, request, progress, batching)
+    worker = WORKERS[rec["backend"]["name"]]
+    run = _PassRun(p, model_path, threads, request, progress, batching, worker)
     started = time.monotonic()
     try:
         run.answer_all()
@@ -271,8 +289,10 @@ class _PassRun:
         request: TaskRequest,
         progress: TaskProgress,
         batching: Batching,
+        worker: str = WORKERS["llama.cpp"],
     ) -> None:
         self.p, self.request, self.progress, self.batching = p, request, progress, batching
+        self.worker = worker  # the worker module that answers
         self.job = {
             "model_path": model_path,
             "n_ctx": request.n_ctx,
@@ -321,7 +341,7 @@ class _PassRun:
                 "parallel": self.batching.width(len(remaining) - alone),
             }
             self.in_flight = set()
-            outcome = run_worker(job, self.on_event, deadline_s, module="sizer.tasks.worker")
+            outcome = run_worker(job, self.on_event, deadline_s, module=self.worker)
             self.peak_rss = max(filter(None, (self.peak_rss, outcome.peak_rss_bytes)), default=None)
             final = outcome.final
             if final is not None and final["event"] == "result":

@@ -13,17 +13,13 @@ Items run several at a time (``sizer.tasks.batch``), up to the job's ``parallel`
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from importlib import metadata
 from typing import Any
 
-from sizer.bench.worker import serve
 from sizer.tasks.batch import Scheduler, Work, multi_sequence_context
 from sizer.tasks.generate import Generation
-
-TRUNCATION_MARK = "\n[… document truncated to fit the context window …]\n"
-PLAIN_FORMAT = "{system}\n\n{user}\n\nAnswer:\n"
+from sizer.tasks.prompting import PLAIN_FORMAT, fit, refused_event, reply_fields, serve_items
 
 
 class Chat:
@@ -91,31 +87,11 @@ class Chat:
             rendered.prompt.encode(), add_bos=not rendered.added_special, special=True
         )
 
+    def doc_tokens(self, text: str) -> list[int]:
+        return self.llm.tokenize(text.encode(), add_bos=False, special=False)
 
-def fit(chat: Chat, prompt: dict[str, Any], policy: str) -> tuple[list[int] | None, dict]:
-    """The prompt's tokens, shortened to fit the context if the policy allows; with a note
-    of what happened (overflow: None, "truncated" or "refused")."""
-    budget = chat.n_ctx - prompt["max_tokens"]
-    tokens = chat.tokens(prompt, prompt["document"])
-    note: dict[str, Any] = {"overflow": None, "original_prompt_tokens": len(tokens)}
-    if len(tokens) <= budget:
-        return tokens, note
-    if policy == "truncate":
-        doc = chat.llm.tokenize(prompt["document"].encode(), add_bos=False, special=False)
-        for _ in range(3):  # detokenise/retokenise can shift counts: shrink until it fits
-            keep = len(doc) - (len(tokens) - budget) - 16
-            if keep <= 0:
-                break
-            head, tail = doc[: keep * 2 // 3], doc[len(doc) - (keep - keep * 2 // 3) :]
-            text = (
-                chat.llm.detokenize(head).decode(errors="ignore")
-                + TRUNCATION_MARK
-                + chat.llm.detokenize(tail).decode(errors="ignore")
-            )
-            tokens, doc = chat.tokens(prompt, text), head + tail
-            if len(tokens) <= budget:
-                return tokens, {**note, "overflow": "truncated"}
-    return None, {**note, "overflow": "refused"}
+    def text_of(self, tokens: list[int]) -> str:
+        return self.llm.detokenize(tokens).decode(errors="ignore")
 
 
 def work_for(chat: Chat, prompt: dict[str, Any], policy: str, alone: bool) -> tuple[Work, dict]:
@@ -140,26 +116,16 @@ def work_for(chat: Chat, prompt: dict[str, Any], policy: str, alone: bool) -> tu
 
 
 def reply_event(work: Work, out: Generation, started: float, note: dict) -> dict[str, Any]:
-    return {
-        **note,
-        **_timing(started, out.stamps, len(work.tokens)),
-        "single_stream": work.alone,
-        "finish": out.finish,
-        "gen_tokens": len(out.tokens),
-        "text": out.text,
-    }
-
-
-def _timing(started: float, stamps: list[float], prompt_tokens: int) -> dict[str, Any]:
-    ttft = stamps[0] - started if stamps else None
-    steps = len(stamps) - 1
-    decode_s = stamps[-1] - stamps[0] if steps > 0 else 0.0
-    return {
-        "prompt_tokens": prompt_tokens,
-        "ttft_s": ttft,
-        "total_s": (stamps[-1] if stamps else time.perf_counter()) - started,
-        "decode_tok_s": steps / decode_s if decode_s > 0 else None,
-    }
+    return reply_fields(
+        note,
+        started,
+        out.stamps,
+        len(work.tokens),
+        work.alone,
+        out.finish,
+        len(out.tokens),
+        out.text,
+    )
 
 
 def answer_all(chat: Chat, job: dict[str, Any], emit: Callable[[dict], None]) -> None:
@@ -177,17 +143,7 @@ def answer_all(chat: Chat, job: dict[str, Any], emit: Callable[[dict], None]) ->
                 emit({"event": "item", "uid": prompt["uid"], "error": error, "finish": "error"})
                 continue
             if note["overflow"] == "refused":
-                emit(
-                    {
-                        "event": "item",
-                        "uid": work.uid,
-                        **note,
-                        "text": "",
-                        "prompt_tokens": 0,
-                        "gen_tokens": 0,
-                        "finish": "refused",
-                    }
-                )
+                emit(refused_event(work.uid, note))
                 continue
             notes[work.uid] = note
             yield work
@@ -211,24 +167,11 @@ def answer_all(chat: Chat, job: dict[str, Any], emit: Callable[[dict], None]) ->
 
 
 def main() -> None:
-    emit, job, out = serve()
-    try:
-        started = time.perf_counter()
-        chat = Chat(job)
-        emit(
-            {
-                "event": "loaded",
-                "load_s": time.perf_counter() - started,
-                "prompt_format": chat.format,
-                "versions": {"llama-cpp-python": metadata.version("llama-cpp-python")},
-                "parallel": chat.width,
-            }
-        )
-        answer_all(chat, job, emit)
-        emit({"event": "result"})
-    except Exception as exc:
-        emit({"event": "error", "kind": "failed", "message": f"{type(exc).__name__}: {exc}"})
-    out.flush()
+    serve_items(
+        Chat,
+        lambda chat: {"llama-cpp-python": metadata.version("llama-cpp-python")},
+        answer_all,
+    )
 
 
 if __name__ == "__main__":
