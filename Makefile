@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test env models lint bench-bandwidth bench-sizes bench-memory bench-fidelity \
-	bench-speed bench-batched bench-profiles bench-unseen bench-published bench-fleet bench-fleet-hostile bench-endpoint endpoint-faults behaviour-diff profiles-import profile-here clean
+	bench-speed bench-batched bench-openvino bench-openvino-devices bench-profiles bench-unseen bench-published bench-fleet bench-fleet-hostile bench-endpoint endpoint-faults behaviour-diff profiles-import profile-here clean
 
 # Create the environment once; re-install only when pyproject.toml changes.
 # llama-cpp-python compiles from source the first time (~4-8 min on 2 cores); pip caches it.
@@ -95,6 +95,16 @@ bench-endpoint: $(STAMP) models
 # MODEL=qwen2.5-coder-1.5b or a GGUF path, ARGS=--full or ARGS="--task-file F" for others.
 bench-batched: $(STAMP) models
 	$(PY) benchmarks/batched_eval.py run $(or $(MODEL),gemma3-270m) $(ARGS)
+
+# The same weights as GGUF on llama.cpp and as an OpenVINO IR (converted once into the model
+# cache) on OpenVINO's CPU device: load/compile, TTFT, tok/s, peak RSS, quick-suite accuracy.
+bench-openvino: $(STAMP) models
+	$(PY) benchmarks/openvino_formats.py $(or $(MODEL),qwen2.5-coder-1.5b) $(ARGS)
+
+# OpenVINO's iGPU/NPU speed model scored on chips it was not fitted on (published runs in
+# profiles/sources/openvino); writes the fitted figures sizer uses. Seconds, no model.
+bench-openvino-devices: $(STAMP)
+	$(PY) benchmarks/openvino_devices.py fit
 
 # Each endpoint fault (refused, DNS, TLS, 401/404/429/500, unknown model, malformed,
 # truncated and stalled streams, a server dying mid-sweep) through the CLI: exit, line, rows.

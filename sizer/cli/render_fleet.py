@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sizer.fleet.plan import machines_per_config
+from sizer.recommend.devices import OPENVINO_NPU
+from sizer.speed.errors import typical_error
 
 
 def render_what_if(outcome) -> list[str]:
@@ -48,14 +50,14 @@ def render_fleet(w, fleet, assessed, result, outcomes=()) -> str:
     lines += [f"Measured error of the estimates: {e}" for e in errors]
     unmeasured = [a for a in assessed.values() if a.top and not a.typical_error]
     if any(a.top.candidate.device_kind != "CPU" for a in unmeasured):
-        lines.append(
-            "Picks on OpenVINO devices or a GPU class without published runs: no measured error yet"
-        )
+        lines.append("Picks on a device class without published runs: no measured error yet")
     if result.blocked:
         lines.append(
             "Cannot run an acceptable model: "
             + ", ".join(f"{n} ({why})" for why, n in result.blocked.items())
         )
+    if result.with_npu:
+        lines.append(_npu_line(assessed, result))
     best = result.best_single
     if best:
         lines.append(
@@ -74,6 +76,21 @@ def render_fleet(w, fleet, assessed, result, outcomes=()) -> str:
             f"  … and {fleet.problems_not_listed} more (the first {len(fleet.problems)} are listed)"
         )
     return "\n".join(lines)
+
+
+def _npu_line(assessed, result) -> str:
+    """How many machines have an NPU, and on how many a model meets the workload there."""
+    best = [a.npu_best for a in assessed.values() if a.npu_best is not None]
+    largest = max(best, key=lambda v: v.candidate.params_b, default=None)
+    text = (
+        f"NPU: {result.with_npu} of {result.machines} machines have one; on {result.npu_meets} "
+        "a model meets the workload there (OpenVINO, models up to 4B)"
+    )
+    if largest is not None:
+        c = largest.candidate
+        text += f"; largest: {c.model_id} {c.quant}, {c.speed.decode_tok_s:.1f} tok/s"
+    error = typical_error(OPENVINO_NPU)
+    return text + (f"; {error}" if error else "; no measured error for NPU estimates")
 
 
 def to_json(w, fleet, assessed, result, outcomes=()) -> dict[str, Any]:
@@ -102,6 +119,10 @@ def to_json(w, fleet, assessed, result, outcomes=()) -> dict[str, Any]:
         "machines": result.machines,
         "per_tier": result.per_tier,
         "blocked": result.blocked,
+        "npu": {
+            "machines_with_npu": result.with_npu,
+            "machines_npu_meets_workload": result.npu_meets,
+        },
         "one_model": best.__dict__ if best else None,
         "coverage": [m.__dict__ for m in result.coverage],
         "configurations": configs,

@@ -29,6 +29,8 @@ class FleetAnswers:
     blocked: dict[str, int]  # obstacle -> machines that can run nothing acceptable
     best_single: ModelReach | None
     coverage: list[ModelReach]  # by model size
+    with_npu: int = 0  # machines with an NPU
+    npu_meets: int = 0  # machines where some model meets the workload on the NPU
 
 
 def answers(assessed: list[tuple[Assessment, int]]) -> FleetAnswers:
@@ -43,7 +45,11 @@ def answers(assessed: list[tuple[Assessment, int]]) -> FleetAnswers:
     coverage = _coverage(assessed, total)
     best = max(coverage, key=lambda m: (m.machines, m.quality, -m.params_b), default=None)
     ordered = {t: per_tier[t] for t in TIER_ORDER if per_tier[t]}
-    return FleetAnswers(total, ordered, dict(blocked), best, sorted(coverage, key=_size))
+    with_npu = sum(n for a, n in assessed if a.has_npu)
+    npu_meets = sum(n for a, n in assessed if a.npu_best is not None)
+    return FleetAnswers(
+        total, ordered, dict(blocked), best, sorted(coverage, key=_size), with_npu, npu_meets
+    )
 
 
 def _size(m: ModelReach) -> tuple[float, str]:

@@ -47,8 +47,10 @@ class Assessment:
     confidence: str  # of the CPU figures: measured / calibrated / estimated
     ranking: Ranking
     # the measured error of the pick's figures (make bench-unseen's median for its class: the
-    # CPU's, or a llama.cpp GPU's); None for a measured machine or an OpenVINO device pick
+    # CPU's, a llama.cpp GPU's or an OpenVINO device's); None for a measured machine
     typical_error: TypicalError | None = None
+    has_npu: bool = False
+    npu_best: Verdict | None = None  # the largest model that meets the workload on the NPU
 
 
 def tier_of(params_b: float) -> str:
@@ -64,15 +66,27 @@ def assess(hw: dict[str, Any], w: Workload, corpus, catalog) -> Assessment:
     answer = recommend(w, hw, records=[], corpus=corpus, local=[], catalog=catalog)
     ranking, params = answer.ranking, answer.speed_params
     top = ranking.top
+    has_npu = any(a.get("kind") == "npu" for a in hw.get("accelerators") or [])
+    on_npu = [v for v in ranking.passing if v.candidate.device_kind == "NPU"]
+    npu_best = max(on_npu, key=lambda v: v.candidate.params_b, default=None)
     if top is not None:
         # The tier is the largest model that meets the workload there; the pick is recommend's
         # (which may prefer a smaller model with a better measured score for the task).
         largest = max(v.candidate.params_b for v in ranking.passing)
         return Assessment(
-            top, tier_of(largest), None, params.confidence, ranking, answer.pick_error
+            top,
+            tier_of(largest),
+            None,
+            params.confidence,
+            ranking,
+            answer.pick_error,
+            has_npu,
+            npu_best,
         )
     obstacle = _main_obstacle(ranking)
-    return Assessment(None, NO_TIER, obstacle, params.confidence, ranking, answer.typical_error)
+    return Assessment(
+        None, NO_TIER, obstacle, params.confidence, ranking, answer.typical_error, has_npu
+    )
 
 
 def _main_obstacle(ranking: Ranking) -> str:

@@ -111,6 +111,10 @@ def _integrated(cpu: Entry, ram_bytes: int) -> list[dict[str, Any]]:
         spec = {
             "memory_bandwidth_gbs": (cpu.data.get("memory") or {}).get("max_bandwidth_gbs"),
             "fp16_vector_tflops": igpu.get("fp16_vector_tflops"),
+            # Intel: the XMX engines' FP16 rate, and whether it has them (OpenVINO's prefill)
+            "fp16_matrix_tflops": igpu.get("fp16_matrix_tflops"),
+            "xmx": igpu.get("xmx"),
+            "generation": igpu.get("generation"),
         }  # unified memory: the SoC's bandwidth
         options = igpu.get("gpu_cores") or []
         if options:
@@ -143,6 +147,9 @@ def _integrated(cpu: Entry, ram_bytes: int) -> list[dict[str, Any]]:
                 "integrated": True,
                 "memory_shared_with_ram": True,
                 "tops": npu.get("tops"),
+                "spec": {
+                    "memory_bandwidth_gbs": (cpu.data.get("memory") or {}).get("max_bandwidth_gbs")
+                },
                 "source": "hardware database",
             }
         )

@@ -30,7 +30,6 @@ from sizer.recommend.quality import (
 from sizer.recommend.rank import Candidate
 from sizer.recommend.workload import Workload
 from sizer.speed import model as speed_model
-from sizer.speed.devices import OPENVINO_CPU_RATIO
 from sizer.speed.model import (
     SpeedParams,
     SpeedPrediction,
@@ -164,8 +163,7 @@ def place_candidate(
     shape = option.speed_shape
     speed = workload_speed(shape, place.params, w.prompt_tokens)
     host, on_device, device = est.total_bytes, 0, place.label
-    if place.backend == "openvino" and place.device == "CPU":
-        host = int(host * OPENVINO_CPU_RATIO["memory"])
+    host = int(host * place.memory_factor)
     if place.memory_bytes is not None:
         cpu_speed = workload_speed(shape, cpu_params, w.prompt_tokens)
         offload = _offload(option, place, est, speed, cpu_speed, shape.decode_weight_bytes)
@@ -186,7 +184,7 @@ def place_candidate(
         trained_ctx=option.trained_ctx,
         speed=speed,
         quality=quality,
-        get=option.get,
+        get=_openvino_get(option) if place.backend == "openvino" else option.get,
         path=option.resolved.path,
         shape_only=option.resolved.shape_only,
         budget_bytes=own_budget,
@@ -194,6 +192,21 @@ def place_candidate(
         device_kind=place.device,
         device_class=place.device_class,
     )
+
+
+# optimum-cli's weight formats nearest to each GGUF type sizer offers on OpenVINO
+_OPENVINO_WEIGHTS = {"Q4_0": "int4", "Q4_K_M": "int4", "Q8_0": "int8", "F16": "fp16"}
+
+
+def _openvino_get(option: ModelOption) -> str:
+    """OpenVINO runs its own IR format: exported from the Hugging Face model with
+    optimum-cli, or (llama/qwen2 GGUFs, which OpenVINO GenAI reads) converted by sizer."""
+    repo = option.resolved.entry.hf_repo if option.resolved.entry else None
+    weights = _OPENVINO_WEIGHTS.get(option.quant, "int4")
+    ways = [f"optimum-cli export openvino -m {repo} --weight-format {weights} DIR"] if repo else []
+    if option.arch in ("llama", "qwen2") and option.resolved.path is not None:
+        ways.append(f"sizer models openvino {option.resolved.path} DIR")
+    return " or ".join(ways) or option.get
 
 
 def _runs_there(option: ModelOption, place: Place) -> bool:

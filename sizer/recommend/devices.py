@@ -28,14 +28,25 @@ from sizer.speed.devices import (
     GpuFigures,
     gpu_figures,
     gpu_params,
+    intel_chip,
     openvino_cpu_params,
+    openvino_cpu_ratio,
+    openvino_device_params,
     shared_ram_params,
 )
 from sizer.speed.gpu_fit import AMD, APPLE, CUDA, efficiency
 from sizer.speed.model import SpeedParams
 
 NPU_MAX_PARAMS_B = 4.0
-OPENVINO_ARCHS = ("llama", "qwen2")
+# Device classes of OpenVINO's places, whose typical error comes from openvino_fit's
+# leave-one-chip-out evaluation (sizer.speed.errors)
+OPENVINO_IGPU = "OpenVINO iGPU"
+OPENVINO_NPU = "OpenVINO NPU"
+# Architectures with published OpenVINO GenAI runs (Intel's per-chip tables, profiles/sources/
+# openvino: Llama 3.x, Qwen2.5, Qwen3, Gemma 2 and 3, Phi-3/4), as IR exported by optimum-cli;
+# OpenVINO GenAI's own GGUF reader takes llama and qwen2 (run here: sizer models openvino).
+# MoE models (qwen3moe) are left out: the OpenVINO speed fit has no dense-equivalent for them.
+OPENVINO_ARCHS = ("llama", "qwen2", "qwen3", "gemma2", "gemma3", "phi3")
 OPENVINO_QUANTS = ("Q4_0", "Q4_K_M", "Q8_0", "F16")
 
 
@@ -64,26 +75,34 @@ class Place:
     memory_bytes: int | None  # device memory when separate from RAM (discrete GPU)
     unified: bool = False  # uses system RAM (iGPU, Apple, NPU)
     max_params_b: float | None = None
-    # The GPU device class its efficiencies and measured error are for ("CUDA", "Apple
-    # Metal", ...; sizer.speed.gpu_fit); None on the CPU and on OpenVINO's devices
+    # The device class its efficiencies and measured error are for ("CUDA", "Apple Metal",
+    # ...: sizer.speed.gpu_fit; "OpenVINO iGPU"/"OpenVINO NPU": sizer.speed.openvino_fit);
+    # None on the CPU and where the figures are a guess
     device_class: str | None = None
     # What llama.cpp can allocate on a GPU that shares RAM (Metal's working-set limit, an
     # APU's carve-out + GTT pool: sizer.hardware.gpu_memory); None: RAM is the limit
     pool_bytes: int | None = None
+    # Host memory relative to llama.cpp's estimate (OpenVINO on the CPU holds more: measured)
+    memory_factor: float = 1.0
 
 
 def places(hw: dict[str, Any], cpu: SpeedParams, backend: str = "any") -> list[Place]:
     """Every place on this machine, filtered to ``backend`` ("any", "llama.cpp", "openvino")."""
     found = [Place("llama.cpp", "CPU", "CPU", cpu, None)]
     if (hw.get("openvino") or {}).get("available", True):
-        found.append(Place("openvino", "CPU", "CPU (OpenVINO)", openvino_cpu_params(cpu), None))
+        isa = (hw.get("cpu") or {}).get("isa")
+        params, factor = openvino_cpu_params(cpu, isa), openvino_cpu_ratio(isa)["memory"]
+        found.append(Place("openvino", "CPU", "CPU (OpenVINO)", params, None, memory_factor=factor))
     ram = (hw.get("memory") or {}).get("total_bytes")
+    brand = (hw.get("cpu") or {}).get("brand")
     for acc in hw.get("accelerators") or []:
-        found += _accelerator_places(acc, cpu, ram)
+        found += _accelerator_places(acc, cpu, ram, brand)
     return [p for p in found if backend in ("any", p.backend)]
 
 
-def _accelerator_places(acc: dict[str, Any], cpu: SpeedParams, ram: int | None) -> list[Place]:
+def _accelerator_places(
+    acc: dict[str, Any], cpu: SpeedParams, ram: int | None, cpu_brand: str | None = None
+) -> list[Place]:
     name, vendor = acc.get("name") or "?", (acc.get("vendor") or "").lower()
     kind = acc.get("kind")
     if kind == "gpu" and vendor in ("nvidia", "amd") and not acc.get("integrated"):
@@ -118,6 +137,21 @@ def _accelerator_places(acc: dict[str, Any], cpu: SpeedParams, ram: int | None) 
     if vendor == "intel" and kind in ("gpu", "npu"):
         device = "NPU" if kind == "npu" else "GPU"
         cap = NPU_MAX_PARAMS_B if device == "NPU" else None
-        params = shared_ram_params(cpu, name)
-        return [Place("openvino", device, name, params, None, unified=True, max_params_b=cap)]
+        chip = intel_chip(acc, cpu_brand)
+        params = openvino_device_params(kind, chip, cpu, name) if chip else None
+        cls = OPENVINO_NPU if device == "NPU" else OPENVINO_IGPU
+        if params is None:  # a chip the database does not know: the CPU's read rate, a guess
+            params, cls = shared_ram_params(cpu, name), None
+        return [
+            Place(
+                "openvino",
+                device,
+                name,
+                params,
+                None,
+                unified=True,
+                max_params_b=cap,
+                device_class=cls,
+            )
+        ]
     return []

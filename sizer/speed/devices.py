@@ -17,8 +17,12 @@ Which compute peak a prompt runs at, per device (the database names each peak):
   published no figure for M3/M4 and third-party ones disagree (their clocks are not
   published), so those take the GPU core count times M2's per-core rate, the lower of the
   figures in circulation, and say so.
-- Intel iGPU and NPU through OpenVINO: they read the same system RAM as the CPU, so their
-  decode bandwidth is the CPU's measured read rate at the GPU's efficiency.
+- Intel iGPU and NPU through OpenVINO: they read the same system RAM as the CPU. Where the
+  hardware database knows the chip, decode runs at its memory's spec bandwidth and prefill at
+  the iGPU's FP16 matrix peak (XMX) or vector peak (DP4a parts), each at the fraction fitted on
+  Intel's and the community's published OpenVINO runs (``sizer.speed.openvino_fit``), with
+  fixed per-token and first-token costs. A chip the database does not know falls back to the
+  CPU's measured read rate and an assumed peak, and says so.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any
 from sizer.ggml import GGMLQuantizationType
 from sizer.hardware.db import load, match
 from sizer.speed.model import SpeedParams
+from sizer.speed.openvino_fit import POOLED, load_efficiency
 from sizer.speed.prior import KERNEL_EFFICIENCY
 
 # OpenVINO on an Intel iGPU or NPU (the Core Ultra issue's to fit): the share of the RAM's
@@ -41,10 +46,22 @@ APPLE_TFLOPS_PER_GPU_CORE = 3.58 / 10
 # Intel iGPU/NPU FP16 throughput is not published (gpus.json leaves it null); a Core Ultra
 # Arc iGPU is in the few-TFLOPS class, and prefill on it is estimated at this figure.
 INTEL_SHARED_RAM_TFLOPS = 4.0
-# OpenVINO GenAI vs llama.cpp on the same GGUF (Qwen2.5-Coder-1.5B Q4_K_M, CPU, measured
-# here with `sizer bench --backend all`): decode 6.3 vs 14 tok/s, prefill 41.9 vs 45,
-# peak memory 3.65 vs 1.9 GiB (it dequantises to its own formats at load).
+# OpenVINO on the CPU vs llama.cpp on the same weights (Qwen2.5-Coder-1.5B Q4_K_M, 2 threads,
+# `sizer bench --backend all`, one run each). OpenVINO's int8 GEMM (activations quantised
+# on the fly) needs VNNI: with it prefill is twice llama.cpp's, without it a little below.
+# - no VNNI (Zen 3, AVX2; the GGUF read by OpenVINO): decode 6.3 vs 14 tok/s, prefill 41.9
+#   vs 45, peak memory 3.65 vs 1.9 GiB;
+# - AVX-512 VNNI (Zen 5; the IR converted from that GGUF, benchmarks/openvino_formats.py):
+#   decode 15.0 vs 29.1 tok/s, prefill 260 vs 117, peak memory 2.83 vs 1.80 GiB.
 OPENVINO_CPU_RATIO = {"decode": 0.45, "prefill": 0.93, "memory": 1.9}
+OPENVINO_CPU_RATIO_VNNI = {"decode": 0.52, "prefill": 2.22, "memory": 1.57}
+VNNI_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8")
+
+
+def openvino_cpu_ratio(isa: dict[str, bool] | None) -> dict[str, float]:
+    """OpenVINO/llama.cpp on this CPU: the VNNI measurement where the CPU has VNNI."""
+    vnni = any((isa or {}).get(flag) for flag in VNNI_FLAGS)
+    return OPENVINO_CPU_RATIO_VNNI if vnni else OPENVINO_CPU_RATIO
 
 
 @dataclass(frozen=True)
@@ -164,11 +181,92 @@ def shared_ram_params(cpu: SpeedParams, name: str) -> SpeedParams:
     return gpu_params(figures, INTEL_SHARED_RAM_EFFICIENCY, f"{name}:")
 
 
-def openvino_cpu_params(cpu: SpeedParams) -> SpeedParams:
+@dataclass(frozen=True)
+class IntelChip:
+    """An Intel Core Ultra's memory and iGPU figures, from the hardware database."""
+
+    name: str
+    bandwidth_gbs: float
+    fp16_tflops: float | None  # XMX matrix peak, or the vector peak on DP4a parts
+    xmx: bool | None
+    generation: str | None = None  # the iGPU's ("Xe2-LPG" ...): its fitted fractions
+
+
+def intel_chip(acc: dict[str, Any], cpu_brand: str | None) -> IntelChip | None:
+    """The chip behind an Intel iGPU or NPU: the figures a database machine carries, else the
+    database entry of the CPU's brand string (an exact match only: never a sibling)."""
+    spec = {k: v for k, v in (acc.get("spec") or {}).items() if v is not None}
+    if spec.get("memory_bandwidth_gbs"):
+        peak = spec.get("fp16_matrix_tflops") or spec.get("fp16_vector_tflops")
+        return IntelChip(
+            "database machine",
+            spec["memory_bandwidth_gbs"],
+            peak,
+            spec.get("xmx"),
+            spec.get("generation"),
+        )
+    entry = match(cpu_brand, load("cpus")).entry if cpu_brand else None
+    if entry is None or entry.vendor != "Intel":
+        return None
+    bandwidth = (entry.data.get("memory") or {}).get("max_bandwidth_gbs")
+    if not bandwidth:
+        return None
+    igpu = entry.data.get("igpu") or {}
+    peak = igpu.get("fp16_matrix_tflops") or igpu.get("fp16_vector_tflops")
+    xmx = igpu.get("xmx") if igpu.get("xmx") is not None else acc.get("matrix_engines")
+    return IntelChip(entry.name, float(bandwidth), peak, xmx, igpu.get("generation"))
+
+
+def openvino_device_params(
+    kind: str, chip: IntelChip, cpu: SpeedParams, name: str
+) -> SpeedParams | None:
+    """OpenVINO on an Intel iGPU (``kind`` "gpu") or NPU at the figures fitted on published
+    runs; None when nothing was fitted for that device."""
+    device = "NPU" if kind == "npu" else "GPU"
+    fits = (load_efficiency().get(device) or {}).get("fits") or {}
+    generation = chip.generation if device == "GPU" else None
+    which = generation if generation in fits else POOLED
+    fit = fits.get(which)
+    if not fit:
+        return None
+    matrix = "npu" if device == "NPU" else ("xmx" if chip.xmx else "dp4a")
+    fraction = fit["matmul_fraction"].get(matrix)
+    if device == "GPU" and chip.fp16_tflops and fraction:
+        flops = chip.fp16_tflops * 1e12 * fraction
+        prefill = f"{chip.fp16_tflops:g} TFLOPS FP16 {matrix} x {fraction:.2f}"
+    else:  # no published first-token runs to fit this on: the old assumed peak
+        flops = INTEL_SHARED_RAM_TFLOPS * 1e12 * GPU_MATMUL_EFFICIENCY
+        prefill = (
+            f"assumed {INTEL_SHARED_RAM_TFLOPS:g} TFLOPS x {GPU_MATMUL_EFFICIENCY} (not fitted)"
+        )
+    basis = (
+        f"{name}: {chip.name} {chip.bandwidth_gbs:g} GB/s x {fit['bandwidth_fraction']:.2f}, "
+        f"prefill {prefill}; fitted on {fit['runs']} published OpenVINO {device} runs of "
+        f"{fit['chips']} chips ({'every generation' if which == POOLED else which})"
+    )
+    return SpeedParams(
+        threads=0,
+        bandwidth_bytes_s=chip.bandwidth_gbs * 1e9 * fit["bandwidth_fraction"],
+        decode_attn_flop_s=flops / 4,
+        decode_layer_s=0.0,
+        matmul_flop_s=flops,
+        prefill_attn_flop_s=flops / 2,
+        prefill_layer_s=0.0,
+        source=basis,
+        confidence="estimated",
+        decode_token_s=fit["token_s"],
+        first_token_s=fit["first_token_s"].get(matrix, 0.0),
+        first_token_reads_weights=True,
+    )
+
+
+def openvino_cpu_params(cpu: SpeedParams, isa: dict[str, bool] | None = None) -> SpeedParams:
+    ratio = openvino_cpu_ratio(isa)
+    vnni = "VNNI" if ratio is OPENVINO_CPU_RATIO_VNNI else "no VNNI"
     return replace(
         cpu,
-        bandwidth_bytes_s=cpu.bandwidth_bytes_s * OPENVINO_CPU_RATIO["decode"],
-        matmul_flop_s=cpu.matmul_flop_s * OPENVINO_CPU_RATIO["prefill"],
-        source=cpu.source + " x measured OpenVINO/llama.cpp ratio",
+        bandwidth_bytes_s=cpu.bandwidth_bytes_s * ratio["decode"],
+        matmul_flop_s=cpu.matmul_flop_s * ratio["prefill"],
+        source=cpu.source + f" x measured OpenVINO/llama.cpp ratio ({vnni})",
         confidence="estimated",
     )

@@ -2,8 +2,10 @@
 device class: the committed output of ``make bench-unseen`` (leave one source out over the
 profile corpus), ``sizer/speed/prediction_errors.json``. Shown beside every estimate for
 another machine (``recommend --hardware``, ``fleet``) and beside every llama.cpp GPU pick, so
-a figure is never read as more certain than it is. A class with no runs in the corpus
-(OpenVINO's devices today) has no figure, and says so rather than borrowing another's.
+a figure is never read as more certain than it is. OpenVINO's iGPU and NPU classes take theirs
+from ``benchmarks/openvino_devices.py`` (leave one chip out over published OpenVINO runs,
+``sizer/speed/openvino_efficiency.json``). A class with no runs has no figure, and says so
+rather than borrowing another's.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class TypicalError:
     prefill: float | None
     runs: int
     basis: str  # how it was measured, in words
+    prefill_name: str = "prefill"  # OpenVINO's classes measure the first token's time
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -38,7 +41,7 @@ class TypicalError:
     def __str__(self) -> str:
         figures = ", ".join(
             f"{name} ±{value:.0%}"
-            for name, value in (("decode", self.decode), ("prefill", self.prefill))
+            for name, value in (("decode", self.decode), (self.prefill_name, self.prefill))
             if value is not None
         )
         return f"{figures} typical for {self.device_class} ({self.basis})"
@@ -56,6 +59,8 @@ def _table() -> dict[str, Any]:
 
 def typical_error(device_class: str) -> TypicalError | None:
     """The measured error for ``device_class``; None where the corpus has no runs of it."""
+    if device_class.startswith("OpenVINO "):
+        return _openvino_error(device_class)
     data = _table()
     found = data["classes"].get(device_class)
     if not found:
@@ -65,3 +70,25 @@ def typical_error(device_class: str) -> TypicalError | None:
         f"{data['measured']}; make bench-unseen"
     )
     return TypicalError(device_class, found["decode"], found["prefill"], found["runs"], basis)
+
+
+_OPENVINO_DEVICES = {"OpenVINO iGPU": "GPU", "OpenVINO NPU": "NPU"}
+
+
+def _openvino_error(device_class: str) -> TypicalError | None:
+    from sizer.speed.openvino_fit import load_efficiency
+
+    device = _OPENVINO_DEVICES.get(device_class)
+    held = (load_efficiency().get(device) or {}).get("held_out") if device else None
+    if not held or not held["decode"].get("n"):
+        return None
+    first = held["ttft"]
+    return TypicalError(
+        device_class,
+        held["decode"]["median_abs"],
+        first["median_abs"] if first.get("n") else None,
+        held["decode"]["n"],
+        f"leave one chip out over {held['decode']['n']} published OpenVINO runs; "
+        "make bench-openvino-devices",
+        prefill_name="first token",
+    )

@@ -23,7 +23,8 @@ reaches, not what a spec sheet says):
   where weights of types without llama.cpp's fast (repacked) GEMM on this CPU count
   ``slow_type_cost`` times (``SpeedParams.fast_types``).
 
-- TTFT = p x prefill seconds per token (the first token's logits come out of the prefill).
+- TTFT = p x prefill seconds per token (the first token's logits come out of the prefill),
+  plus, on OpenVINO's iGPU and NPU, a fixed first-token cost and one pass over the weights.
 
 Where the four throughputs and two overheads come from (``SpeedParams.source``) is the
 calibration's business (``sizer.speed.sources``); this module only evaluates and fits.
@@ -105,6 +106,12 @@ class SpeedParams:
     # interleaved layout with a fast GEMM kernel; the other types take the generic path.
     fast_types: tuple[str, ...] = ("*",)
     slow_type_cost: float = 1.0
+    # Fixed costs outside the per-layer terms, for OpenVINO's devices (fitted per device class
+    # on published runs, sizer.speed.openvino_fit): per decoded token, and for the first token,
+    # which on those devices also reads every weight once when first_token_reads_weights.
+    decode_token_s: float = 0.0
+    first_token_s: float = 0.0
+    first_token_reads_weights: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -161,6 +168,7 @@ def decode_s_per_token(shape: SpeedShape, params: SpeedParams, depth: int = 0) -
         streamed / params.bandwidth_bytes_s
         + attn / params.decode_attn_flop_s
         + layers * params.decode_layer_s
+        + params.decode_token_s
     )
 
 
@@ -193,10 +201,13 @@ def predict(
     """Decode tok/s at ``depth``, prefill tok/s and TTFT for a ``prompt``-token prompt
     arriving after ``depth`` cached tokens."""
     per_prompt_token = prefill_s_per_token(shape, params, depth, prompt)
+    fixed = params.first_token_s
+    if params.first_token_reads_weights:
+        fixed += shape.decode_weight_bytes / params.bandwidth_bytes_s
     return SpeedPrediction(
         decode_tok_s=1.0 / decode_s_per_token(shape, params, depth),
         prefill_tok_s=1.0 / per_prompt_token,
-        ttft_s=prompt * per_prompt_token,
+        ttft_s=prompt * per_prompt_token + fixed,
         source=params.source,
         confidence=params.confidence,
     )
