@@ -110,7 +110,7 @@ def test_a_core_ultra_igpu_is_predicted_from_its_chip_and_generation():
     acc = {"kind": "gpu", "vendor": "Intel", "name": "Intel(R) Arc(TM) 140V GPU (16GB) (iGPU)"}
     chip = intel_chip(acc, "Intel(R) Core(TM) Ultra 7 258V")
     assert chip is not None and chip.xmx and chip.generation == "Xe2-LPG"
-    params = openvino_device_params("gpu", chip, None, "Arc 140V")  # type: ignore[arg-type]
+    params = openvino_device_params("gpu", chip, "Arc 140V")
     assert params is not None and "Xe2-LPG" in params.source
     shape = SpeedShape(32, int(4.4e9), int(7e9), 4096 * 2 * 32)  # a 7-8B Q4 model
     speed = predict(shape, params, prompt=1024)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sizer.fleet.plan import machines_per_config
-from sizer.recommend.devices import OPENVINO_NPU
+from sizer.recommend.devices import NPU_MAX_PARAMS_B, OPENVINO_NPU
 from sizer.speed.errors import typical_error
 
 
@@ -84,7 +84,7 @@ def _npu_line(assessed, result) -> str:
     largest = max(best, key=lambda v: v.candidate.params_b, default=None)
     text = (
         f"NPU: {result.with_npu} of {result.machines} machines have one; on {result.npu_meets} "
-        "a model meets the workload there (OpenVINO, models up to 4B)"
+        f"a model meets the workload there (OpenVINO, models up to {NPU_MAX_PARAMS_B:g}B)"
     )
     if largest is not None:
         c = largest.candidate

@@ -8,9 +8,12 @@ figures ``sizer.speed.devices`` gives it.
 - Apple Silicon with llama.cpp (Metal), and an AMD APU's iGPU with llama.cpp (Vulkan or
   ROCm): the whole model on the GPU, within the memory it can map (Metal's working set;
   the carve-out + GTT pool: ``sizer.hardware.gpu_memory``).
-- Intel iGPU and NPU through OpenVINO, reading system RAM; the NPU is only offered for
-  models up to 4B parameters (an 8B Q4_K_M has been reported to crash on a Lunar Lake
-  NPU's per-graph memory limit, while 1B-class models run).
+- Intel iGPU and NPU through OpenVINO, reading system RAM, at the figures fitted on
+  published OpenVINO runs (``sizer.speed.openvino_fit``). The NPU is offered for models up to
+  8B parameters: published OpenVINO GenAI runs of 7-8B INT4 models on Meteor Lake, Lunar Lake
+  and Arrow Lake NPUs work (Qwen3-8B, Mistral-7B, DeepSeek-R1-Distill-Qwen-7B), while 14B
+  models fail to compile or run out of the NPU's per-graph memory
+  (profiles/sources/openvino/community.json).
 
 llama.cpp's GPU places run at their device class's efficiencies, fitted on published runs
 (``sizer.speed.gpu_fit``). A GPU the hardware database does not know gets no place: its
@@ -37,7 +40,7 @@ from sizer.speed.devices import (
 from sizer.speed.gpu_fit import AMD, APPLE, CUDA, efficiency
 from sizer.speed.model import SpeedParams
 
-NPU_MAX_PARAMS_B = 4.0
+NPU_MAX_PARAMS_B = 8.5  # Qwen3-8B (8.2B) runs; 14B models fail
 # Device classes of OpenVINO's places, whose typical error comes from openvino_fit's
 # leave-one-chip-out evaluation (sizer.speed.errors)
 OPENVINO_IGPU = "OpenVINO iGPU"
@@ -138,7 +141,7 @@ def _accelerator_places(
         device = "NPU" if kind == "npu" else "GPU"
         cap = NPU_MAX_PARAMS_B if device == "NPU" else None
         chip = intel_chip(acc, cpu_brand)
-        params = openvino_device_params(kind, chip, cpu, name) if chip else None
+        params = openvino_device_params(kind, chip, name) if chip else None
         cls = OPENVINO_NPU if device == "NPU" else OPENVINO_IGPU
         if params is None:  # a chip the database does not know: the CPU's read rate, a guess
             params, cls = shared_ram_params(cpu, name), None

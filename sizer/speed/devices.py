@@ -36,8 +36,9 @@ from sizer.speed.model import SpeedParams
 from sizer.speed.openvino_fit import POOLED, load_efficiency
 from sizer.speed.prior import KERNEL_EFFICIENCY
 
-# OpenVINO on an Intel iGPU or NPU (the Core Ultra issue's to fit): the share of the RAM's
-# read rate decode reaches, and of the matrix peak prefill reaches
+# OpenVINO on an Intel iGPU or NPU the hardware database does not know (a guess, shown with
+# no error figure): the share of the RAM's read rate decode reaches, and of an assumed matrix
+# peak prefill reaches; also the NPU's prefill, which no published runs fit yet
 INTEL_SHARED_RAM_EFFICIENCY = 0.6
 GPU_MATMUL_EFFICIENCY = 0.4
 NVIDIA_TENSOR_OVER_VECTOR_FP16 = 2.0
@@ -217,9 +218,7 @@ def intel_chip(acc: dict[str, Any], cpu_brand: str | None) -> IntelChip | None:
     return IntelChip(entry.name, float(bandwidth), peak, xmx, igpu.get("generation"))
 
 
-def openvino_device_params(
-    kind: str, chip: IntelChip, cpu: SpeedParams, name: str
-) -> SpeedParams | None:
+def openvino_device_params(kind: str, chip: IntelChip, name: str) -> SpeedParams | None:
     """OpenVINO on an Intel iGPU (``kind`` "gpu") or NPU at the figures fitted on published
     runs; None when nothing was fitted for that device."""
     device = "NPU" if kind == "npu" else "GPU"

@@ -261,7 +261,11 @@ def _fit_first_token(
 def fit_device(runs: list[Run], known: dict[str, Chip]) -> DeviceFit | None:
     """Bandwidth fraction and per-token cost from decode; per matrix kind, the first token's
     fixed cost and matrix fraction from first-token times (NPU: fixed cost only)."""
-    rows = [(r, known[r.chip]) for r in runs if why_unpredictable(r, known) is None]
+    rows = [
+        (r, known[r.chip])
+        for r in runs
+        if why_unpredictable(r, known) is None and (r.decode_tok_s or r.ttft_s)
+    ]
     decode = [(_read_s(r, c), 1.0, 1 / r.decode_tok_s) for r, c in rows if r.decode_tok_s]
     solved = _solve_two(decode)
     if not solved or solved[0] <= 0:
