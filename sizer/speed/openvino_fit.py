@@ -236,8 +236,8 @@ def _fit_first_token(
     long prompts (>= LONG_PROMPT tokens, where the matrix products dominate), the fixed cost
     from short ones (<= SHORT_PROMPT), each a median, refined once against the other. The
     published tables carry slips (a column shifted here and there) that a least-squares fit
-    would chase. NPU: not fitted (one published NPU first-token run with its prompt length,
-    which cannot tell a fixed cost from the prompt's compute)."""
+    would chase. NPU: not fitted (a handful of published NPU first-token times, with prompt
+    lengths for three, cannot tell a fixed cost from the prompt's compute)."""
     if kind == "npu":
         return None
     rest = [(r.ttft_s - _read_s(r, c) * inv_fraction, _compute_s(r, c), r) for r, c in timed]
@@ -260,7 +260,8 @@ def _fit_first_token(
 
 def fit_device(runs: list[Run], known: dict[str, Chip]) -> DeviceFit | None:
     """Bandwidth fraction and per-token cost from decode; per matrix kind, the first token's
-    fixed cost and matrix fraction from first-token times (NPU: fixed cost only)."""
+    fixed cost and matrix fraction from first-token times (not for the NPU: see
+    ``_fit_first_token``)."""
     rows = [
         (r, known[r.chip])
         for r in runs
