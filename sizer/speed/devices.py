@@ -243,6 +243,8 @@ def openvino_device_params(kind: str, chip: IntelChip, name: str) -> SpeedParams
         f"prefill {prefill}; fitted on {fit['runs']} published OpenVINO {device} runs of "
         f"{fit['chips']} chips ({'every generation' if which == POOLED else which})"
     )
+    if device == "NPU":
+        basis += _npu_compile_note((load_efficiency().get(device) or {}).get("loads") or [])
     return SpeedParams(
         threads=0,
         bandwidth_bytes_s=chip.bandwidth_gbs * 1e9 * fit["bandwidth_fraction"],
@@ -256,6 +258,19 @@ def openvino_device_params(kind: str, chip: IntelChip, name: str) -> SpeedParams
         decode_token_s=fit["token_s"],
         first_token_s=fit["first_token_s"].get(matrix, 0.0),
         first_token_reads_weights=True,
+    )
+
+
+def _npu_compile_note(loads: list[dict[str, Any]]) -> str:
+    """The first load compiles the model for the NPU: what published loads took."""
+    if not loads:
+        return "; the first load compiles the model for the NPU (no published time)"
+    seconds = [entry["load_s"] for entry in loads]
+    sizes = [entry["params_b"] for entry in loads]
+    return (
+        f"; the first load compiles the model for the NPU: {min(seconds):.0f}-"
+        f"{max(seconds):.0f} s published for {min(sizes):g}-{max(sizes):g}B models "
+        "(cached afterwards with OpenVINO's CACHE_DIR)"
     )
 
 
