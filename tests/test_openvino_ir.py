@@ -316,3 +316,18 @@ def test_bench_and_tasks_on_the_ir_through_the_cli(qwen_openvino_path, tmp_path)
     )
     assert by_id["c0"][0]["correct"], by_id
     assert all(score["field_f1"] == 1.0 for score in by_id["e0"])  # free and constrained
+
+
+@pytest.mark.slow
+def test_a_gguf_genai_cannot_read_is_one_line_and_leaves_nothing(gemma_path, tmp_path):
+    out = tmp_path / "gemma-ov"
+    done = subprocess.run(
+        [sys.executable, "-m", "sizer", "models", "openvino", str(gemma_path), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot convert this gemma3 GGUF" in lines[0], done.stderr
+    assert list(tmp_path.iterdir()) == []  # no partial directory
