@@ -61,7 +61,8 @@ def bench_command(
     models: Annotated[
         list[str] | None,
         typer.Argument(
-            help="GGUF files (real or shape-only) or Ollama tags; none with --endpoint."
+            help="GGUF files (real or shape-only), Ollama tags or OpenVINO IR directories; "
+            "none with --endpoint."
         ),
     ] = None,
     backend: Annotated[str, typer.Option(help="llama.cpp, openvino, or all.")] = "llama.cpp",
