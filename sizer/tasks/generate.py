@@ -18,7 +18,7 @@ from typing import Any
 import llama_cpp
 import numpy as np
 
-from sizer.tasks.stops import ENDERS, FenceEnd, JsonEnd, cut_at_stop
+from sizer.tasks.stops import ENDERS, FenceEnd, JsonEnd, cut_at_stop, reply_ends
 
 _TOKEN_DATA = np.dtype([("id", "<i4"), ("logit", "<f4"), ("p", "<f4")])
 
@@ -121,7 +121,5 @@ class Reply:
 def _stops(
     text: bytearray, piece: bytes, stop: tuple[str, ...], ender: JsonEnd | FenceEnd | None
 ) -> bool:
-    if ender is not None and ender.feed(piece.decode("utf-8", "ignore")):
-        return True
     tail = text[-64:].decode("utf-8", "ignore")
-    return any(s in tail for s in stop)
+    return reply_ends(tail, piece.decode("utf-8", "ignore"), stop, ender)

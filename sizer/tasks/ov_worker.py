@@ -16,8 +16,15 @@ import time
 from importlib import metadata
 from typing import Any
 
-from sizer.tasks.prompting import PLAIN_FORMAT, fit, refused_event, reply_fields, serve_items
-from sizer.tasks.stops import ENDERS, cut_at_stop
+from sizer.tasks.prompting import (
+    PLAIN_FORMAT,
+    error_line,
+    fit,
+    refused_event,
+    reply_fields,
+    serve_items,
+)
+from sizer.tasks.stops import ENDERS, cut_at_stop, reply_ends
 
 
 class OvChat:
@@ -122,9 +129,7 @@ class _Stream:
         self.tokens.append(token)
         text = self.chat.text_of(self.tokens)
         piece, self.text = text[len(self.text) :], text
-        if (self.ender is not None and self.ender.feed(piece)) or any(
-            s in self.text[-64 - len(piece) :] for s in self.stop
-        ):
+        if reply_ends(self.text[-64 - len(piece) :], piece, self.stop, self.ender):
             self.finish = "stop"
             return True
         return False
@@ -143,8 +148,9 @@ def answer_all(chat: OvChat, job: dict[str, Any], emit: Any) -> None:
                 continue
             started, stream = chat.answer(tokens, prompt)
         except Exception as exc:  # this item failed; the next one goes on
-            error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
-            emit({"event": "item", "uid": prompt["uid"], "error": error, "finish": "error"})
+            emit(
+                {"event": "item", "uid": prompt["uid"], "error": error_line(exc), "finish": "error"}
+            )
             continue
         fields = reply_fields(
             note,

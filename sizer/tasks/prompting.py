@@ -120,6 +120,12 @@ def serve_items(
         answer_all(chat, job, emit)
         emit({"event": "result"})
     except Exception as exc:
-        first = str(exc).splitlines()[0][:300] if str(exc) else ""
-        emit({"event": "error", "kind": "failed", "message": f"{type(exc).__name__}: {first}"})
+        emit({"event": "error", "kind": "failed", "message": error_line(exc)})
     out.flush()
+
+
+def error_line(exc: BaseException) -> str:
+    """One line for an exception: its type and its message's first line (OpenVINO's are
+    multi-line C++ assertions; some exceptions have no message at all)."""
+    lines = str(exc).splitlines()
+    return f"{type(exc).__name__}: {lines[0][:300] if lines else ''}"

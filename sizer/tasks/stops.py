@@ -45,6 +45,17 @@ class JsonEnd:
 ENDERS = {"json": JsonEnd, "fence": FenceEnd}
 
 
+def reply_ends(
+    tail: str, piece: str, stop: tuple[str, ...], ender: JsonEnd | FenceEnd | None
+) -> bool:
+    """Whether the reply is complete once ``piece`` has arrived: its answer's end (``ender``,
+    fed every piece, so it is asked first) or a stop string in ``tail``, the reply's last
+    characters, which the caller cuts wide enough to hold any stop string."""
+    if ender is not None and ender.feed(piece):
+        return True
+    return any(s in tail for s in stop)
+
+
 def cut_at_stop(text: str, stop: tuple[str, ...], fenced: bool = False) -> str:
     """The reply up to (not including) the first stop string, as OpenAI-style APIs do, or
     the closing fence of its first code block."""
