@@ -26,8 +26,7 @@ from pathlib import Path
 from sizer.speed import openvino_fit as ov
 
 
-def report() -> dict[str, dict]:
-    runs, known = ov.load_runs(), ov.chips()
+def report(runs: list[ov.Run], known: dict[str, ov.Chip]) -> dict[str, dict]:
     speed_runs = [r for r in runs if r.decode_tok_s or r.ttft_s]
     sources = len({r.table for r in runs})
     print(f"{len(speed_runs)} published OpenVINO speed runs from {sources} tables and posts")
@@ -85,9 +84,10 @@ def _cell(s: dict) -> str:
 
 def main() -> None:
     started = time.perf_counter()
-    held = report()
+    runs, known = ov.load_runs(), ov.chips()
+    held = report(runs, known)
     if sys.argv[1:] == ["fit"]:
-        out = ov.write_efficiency(ov.load_runs(), ov.chips(), held)
+        out = ov.write_efficiency(runs, known, held)
         for device in ("GPU", "NPU"):
             for name, fit in out[device]["fits"].items():
                 print(f"\n{device} {name}: {fit}")

@@ -26,6 +26,7 @@ from sizer.backends.config import RunConfig
 from sizer.bench.energy import EnergyMeter
 from sizer.bench.hygiene import cpu_mhz, resident_fraction
 from sizer.bench.stats import cv
+from sizer.models.openvino_ir import MODEL_BIN
 
 WARMUP_GEN_TOKENS = 4
 
@@ -63,7 +64,7 @@ def measure(config: RunConfig, emit: Any) -> dict[str, Any]:
     meter = EnergyMeter()
     weights = Path(config.model_path)
     if weights.is_dir():  # an OpenVINO IR directory: its weights file
-        weights = weights / "openvino_model.bin"
+        weights = weights / MODEL_BIN
     conditions = {
         "page_cache_resident_before_load": resident_fraction(weights),
         "cpu_mhz_start": cpu_mhz(),

@@ -33,7 +33,7 @@ from typing import Any
 from sizer.ggml import GGMLQuantizationType
 from sizer.hardware.db import load, match
 from sizer.speed.model import SpeedParams
-from sizer.speed.openvino_fit import POOLED, load_efficiency
+from sizer.speed.openvino_fit import POOLED, Chip, chip_of, fp16_peak, load_efficiency
 from sizer.speed.prior import KERNEL_EFFICIENCY
 
 # OpenVINO on an Intel iGPU or NPU the hardware database does not know (a guess, shown with
@@ -182,53 +182,38 @@ def shared_ram_params(cpu: SpeedParams, name: str) -> SpeedParams:
     return gpu_params(figures, INTEL_SHARED_RAM_EFFICIENCY, f"{name}:")
 
 
-@dataclass(frozen=True)
-class IntelChip:
-    """An Intel Core Ultra's memory and iGPU figures, from the hardware database."""
-
-    name: str
-    bandwidth_gbs: float
-    fp16_tflops: float | None  # XMX matrix peak, or the vector peak on DP4a parts
-    xmx: bool | None
-    generation: str | None = None  # the iGPU's ("Xe2-LPG" ...): its fitted fractions
-
-
-def intel_chip(acc: dict[str, Any], cpu_brand: str | None) -> IntelChip | None:
+def intel_chip(acc: dict[str, Any], cpu_brand: str | None) -> Chip | None:
     """The chip behind an Intel iGPU or NPU: the figures a database machine carries, else the
     database entry of the CPU's brand string (an exact match only: never a sibling)."""
     spec = {k: v for k, v in (acc.get("spec") or {}).items() if v is not None}
     if spec.get("memory_bandwidth_gbs"):
-        peak = spec.get("fp16_matrix_tflops") or spec.get("fp16_vector_tflops")
-        return IntelChip(
-            "database machine",
+        bandwidth, xmx, generation = (
             spec["memory_bandwidth_gbs"],
-            peak,
             spec.get("xmx"),
             spec.get("generation"),
         )
+        return Chip("database machine", bandwidth, xmx, fp16_peak(spec), generation)
     entry = match(cpu_brand, load("cpus")).entry if cpu_brand else None
     if entry is None or entry.vendor != "Intel":
         return None
-    bandwidth = (entry.data.get("memory") or {}).get("max_bandwidth_gbs")
-    if not bandwidth:
+    chip = chip_of(entry)
+    if not chip.bandwidth_gbs:
         return None
-    igpu = entry.data.get("igpu") or {}
-    peak = igpu.get("fp16_matrix_tflops") or igpu.get("fp16_vector_tflops")
-    xmx = igpu.get("xmx") if igpu.get("xmx") is not None else acc.get("matrix_engines")
-    return IntelChip(entry.name, float(bandwidth), peak, xmx, igpu.get("generation"))
+    return chip if chip.xmx is not None else replace(chip, xmx=acc.get("matrix_engines"))
 
 
-def openvino_device_params(kind: str, chip: IntelChip, name: str) -> SpeedParams | None:
+def openvino_device_params(kind: str, chip: Chip, name: str) -> SpeedParams | None:
     """OpenVINO on an Intel iGPU (``kind`` "gpu") or NPU at the figures fitted on published
     runs; None when nothing was fitted for that device."""
     device = "NPU" if kind == "npu" else "GPU"
-    fits = (load_efficiency().get(device) or {}).get("fits") or {}
+    stored = load_efficiency().get(device) or {}
+    fits = stored.get("fits") or {}
     generation = chip.generation if device == "GPU" else None
     which = generation if generation in fits else POOLED
     fit = fits.get(which)
     if not fit:
         return None
-    matrix = "npu" if device == "NPU" else ("xmx" if chip.xmx else "dp4a")
+    matrix = "npu" if device == "NPU" else chip.matrix_kind
     fraction = fit["matmul_fraction"].get(matrix)
     if device == "GPU" and chip.fp16_tflops and fraction:
         flops = chip.fp16_tflops * 1e12 * fraction
@@ -238,13 +223,14 @@ def openvino_device_params(kind: str, chip: IntelChip, name: str) -> SpeedParams
         prefill = (
             f"assumed {INTEL_SHARED_RAM_TFLOPS:g} TFLOPS x {GPU_MATMUL_EFFICIENCY} (not fitted)"
         )
+    where = f"{chip.name or chip.id} {chip.bandwidth_gbs:g} GB/s"
     basis = (
-        f"{name}: {chip.name} {chip.bandwidth_gbs:g} GB/s x {fit['bandwidth_fraction']:.2f}, "
+        f"{name}: {where} x {fit['bandwidth_fraction']:.2f}, "
         f"prefill {prefill}; fitted on {fit['runs']} published OpenVINO {device} runs of "
         f"{fit['chips']} chips ({'every generation' if which == POOLED else which})"
     )
     if device == "NPU":
-        basis += _npu_compile_note((load_efficiency().get(device) or {}).get("loads") or [])
+        basis += _npu_compile_note(stored.get("loads") or [])
     return SpeedParams(
         threads=0,
         bandwidth_bytes_s=chip.bandwidth_gbs * 1e9 * fit["bandwidth_fraction"],

@@ -31,10 +31,11 @@ import json
 import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sizer.hardware.db import load
+from sizer.hardware.db import Entry, load
 from sizer.speed.model import _solve_two
 
 SOURCES = Path(__file__).resolve().parents[2] / "profiles" / "sources" / "openvino"
@@ -59,6 +60,7 @@ class Chip:
     xmx: bool | None
     fp16_tflops: float | None  # matrix (XMX) or vector (DP4a parts)
     generation: str | None = None  # the iGPU's: "Xe-LPG", "Xe-LPG+", "Xe2-LPG", "Xe3-LPG"
+    name: str | None = None  # as people write it ("Intel Core Ultra 7 258V"); default: id
 
     @property
     def matrix_kind(self) -> str:
@@ -159,16 +161,21 @@ def _number(text: str | None) -> float | None:
 
 def chips() -> dict[str, Chip]:
     """Every Intel CPU entry: its memory bandwidth and its iGPU's matrix figures."""
-    out = {}
-    for entry in load("cpus"):
-        data = entry.data
-        if entry.vendor != "Intel":
-            continue
-        bandwidth = (data.get("memory") or {}).get("max_bandwidth_gbs")
-        igpu = data.get("igpu") or {}
-        peak = igpu.get("fp16_matrix_tflops") or igpu.get("fp16_vector_tflops")
-        out[entry.id] = Chip(entry.id, bandwidth, igpu.get("xmx"), peak, igpu.get("generation"))
-    return out
+    return {entry.id: chip_of(entry) for entry in load("cpus") if entry.vendor == "Intel"}
+
+
+def chip_of(entry: Entry) -> Chip:
+    """A hardware database entry's memory bandwidth and iGPU figures."""
+    igpu = entry.data.get("igpu") or {}
+    bandwidth = (entry.data.get("memory") or {}).get("max_bandwidth_gbs")
+    return Chip(
+        entry.id, bandwidth, igpu.get("xmx"), fp16_peak(igpu), igpu.get("generation"), entry.name
+    )
+
+
+def fp16_peak(fields: dict[str, Any]) -> float | None:
+    """The iGPU's FP16 peak its prompts run at: XMX's matrix rate, else the vector rate."""
+    return fields.get("fp16_matrix_tflops") or fields.get("fp16_vector_tflops")
 
 
 def why_unpredictable(run: Run, known: dict[str, Chip]) -> str | None:
@@ -420,6 +427,7 @@ def write_efficiency(runs: list[Run], known: dict[str, Chip], errors: dict[str, 
             "loads": published_loads(runs, device),
         }
     EFFICIENCY_FILE.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
+    load_efficiency.cache_clear()
     return out
 
 
@@ -433,7 +441,9 @@ def published_loads(runs: list[Run], device: str) -> list[dict[str, Any]]:
     ]
 
 
+@cache
 def load_efficiency() -> dict[str, Any]:
+    """The stored fit, read once per process (every recommendation's places ask for it)."""
     try:
         return json.loads(EFFICIENCY_FILE.read_text())
     except (OSError, ValueError):
