@@ -76,17 +76,18 @@ def test_same_hardware_makes_it_measured(corpus):
     )
 
 
-def test_unknown_hardware_is_calibrated_by_the_per_thread_bandwidth_profiles_show(corpus):
+def test_unknown_hardware_is_calibrated_by_the_per_core_rates_profiles_show(corpus):
     runs = corpus_runs(corpus)
     learnt = learned_per_thread(runs)
-    assert learnt is not None and 12e9 < learnt < 40e9  # what modern cores stream, raw
+    assert learnt is not None and 12e9 < learnt.decode.overall < 40e9  # modern cores, raw
+    assert learnt.prefill is not None and 10e9 < learnt.prefill.overall < 200e9
     target = hw("Intel Core i5-1335U", 10)
     fix = correction(target, runs)
     assert fix.confidence == "calibrated" and fix.per_thread_bandwidth == learnt
     assert fix.decode is None and fix.prefill is None  # no other machine's ratio is borrowed
     params = params_from_corpus(target, 2, corpus)
     assert params.bandwidth_bytes_s == pytest.approx(prior_for(target, 2, learnt).bandwidth_bytes_s)
-    assert "GB/s per thread learnt from profiles" in params.source
+    assert "learnt from profiles" in params.source and "GB/s per core" in params.source
     assert learned_per_thread(runs[:3]) is None or len({r.machine for r in runs[:3]}) >= 3
     assert correction(hw("Anything", 4), []) is None
 

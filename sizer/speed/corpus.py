@@ -7,9 +7,9 @@ machine:
 
 - a profile of the *same hardware* (``sizer.hardware.identity``, RAM aside) gives its own
   correction: confidence "measured";
-- otherwise the profiled machines calibrate the prior's efficiency figure that matters most
-  for an unknown CPU: how fast one core streams memory (``learned_per_thread``, from their
-  memory-bound few-thread decode runs; 3 machines at least): confidence "calibrated";
+- otherwise the profiled machines calibrate the prior's figures that matter most for an
+  unknown CPU: how fast one core decodes and prefills, per core class and per cycle
+  (``learned_per_thread``, ``sizer.speed.cores``; 3 machines at least): "calibrated";
 - without either, the prior stands: "estimated".
 
 Why not corrections from *similar* machines (same architecture, vendor, vector width)? That
@@ -30,7 +30,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sizer.hardware.identity import hardware_key, identity, machine_label, same_hardware
-from sizer.speed.model import SpeedParams, SpeedShape, predict
+from sizer.speed.cores import CoreRates, learn_rates, streaming_threads
+from sizer.speed.model import SpeedParams, SpeedShape, matmul_work, predict
 
 if TYPE_CHECKING:  # the corpus is read by sizer.profiles; this module only learns from it
     from sizer.profiles.corpus import Corpus
@@ -48,6 +49,9 @@ class CorpusRun:
     decode_tok_s: float | None
     prefill_tok_s: float | None
     model: str
+    # A token reads well under half the file: a mixture of experts (its decode is slower per
+    # byte than a dense model's, so it says nothing about how fast a core streams)
+    sparse: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ class Correction:
     prefill: float | None
     confidence: str  # "measured", "calibrated", or "estimated" (learnt defaults only)
     basis: str  # which machines, in words
-    per_thread_bandwidth: float | None = None  # the prior's per-thread read rate, learnt
+    per_thread_bandwidth: CoreRates | None = None  # the prior's per-core read rates, learnt
 
 
 def corpus_runs(corpus: Corpus) -> list[CorpusRun]:
@@ -93,7 +97,13 @@ def _corpus_run(run: dict[str, Any], hw: dict[str, Any], profile: dict[str, Any]
         decode_tok_s=decode,
         prefill_tok_s=prefill,
         model=run["model"].get("catalog_id") or run["model"]["file_name"],
+        sparse=_reads_under_half(run["model"], fields["decode_weight_bytes"]),
     )
+
+
+def _reads_under_half(model: dict[str, Any], streamed: int) -> bool:
+    size = model.get("size_bytes")
+    return isinstance(size, int | float) and size > 0 and streamed < 0.5 * size
 
 
 def mean_depth(config: dict[str, Any], decode: float | None) -> int:
@@ -113,7 +123,7 @@ def steady(metrics: dict[str, Any], name: str) -> float | None:
     return None if (stats.get("cv") or 0.0) > UNSTABLE_CV else stats.get("median")
 
 
-def prior_for(hw: dict[str, Any], threads: int, per_thread: float | None = None) -> SpeedParams:
+def prior_for(hw: dict[str, Any], threads: int, per_thread: CoreRates | None = None) -> SpeedParams:
     from sizer.speed.prior import prior_params
 
     return prior_params(hw, threads, per_thread)
@@ -125,31 +135,54 @@ BANDWIDTH_RUN_MIN_BYTES = 1e9
 SHALLOW_DEPTH = 256  # llama-bench's tg128 averages over a cache of 64 tokens: shallow
 BANDWIDTH_RUN_MAX_THREADS = 4
 MIN_MACHINES_FOR_DEFAULTS = 3
+# Prefill runs that say what a core's matmul kernels reach: llama-bench's pp512 and shorter
+# (attention at a longer prompt is a cost of its own).
+SHORT_PROMPT = 512
 
 
-def learned_per_thread(runs: list[CorpusRun]) -> float | None:
-    """The per-thread read rate (as the prior counts it, before its efficiency factor) that
-    the corpus's memory-bound few-thread decode runs show: the median over machines, each
-    machine's own median first. The documented default (10 GB/s) is a 2018 laptop core's;
-    the corpus says what cores reach now."""
-    from sizer.speed.prior import KERNEL_EFFICIENCY
+def learned_per_thread(runs: list[CorpusRun]) -> CoreRates | None:
+    """What one core reaches, as the prior counts it (before its efficiency factors), per core
+    class and per cycle (``sizer.speed.cores``): decode bytes streamed per second, from the
+    corpus's few-thread decode runs of models large enough to be dominated by their weights,
+    and prefill FLOP/s of fast-kernel weight types, from its short-prompt prefill runs. Each
+    machine's own median first, then medians over machines. The documented defaults (10 GB/s,
+    30 GFLOP/s) are a 2018 laptop core's; the corpus says what cores reach now."""
+    from sizer.speed.prior import KERNEL_EFFICIENCY, SLOW_TYPE_COST, fast_matmul_types
 
-    by_machine: dict[str, list[float]] = {}
+    decode: dict[str, list[float]] = {}
+    prefill: dict[str, list[float]] = {}
+    hardware: dict[str, dict[str, Any]] = {}
     for run in runs:
+        streaming = streaming_threads(run.hardware, run.threads)
+        hardware[run.machine] = run.hardware
         if (
             run.decode_tok_s
+            and not run.sparse
             and run.depth <= SHALLOW_DEPTH
             and run.threads <= BANDWIDTH_RUN_MAX_THREADS
             and run.shape.decode_weight_bytes >= BANDWIDTH_RUN_MIN_BYTES
         ):
-            rate = run.decode_tok_s * run.shape.decode_weight_bytes / run.threads
-            by_machine.setdefault(run.machine, []).append(rate / KERNEL_EFFICIENCY["bandwidth"])
-    if len(by_machine) < MIN_MACHINES_FOR_DEFAULTS:
+            rate = run.decode_tok_s * run.shape.decode_weight_bytes / streaming
+            decode.setdefault(run.machine, []).append(rate / KERNEL_EFFICIENCY["bandwidth"])
+        if run.prefill_tok_s and run.depth == 0 and run.prompt <= SHORT_PROMPT:
+            kinds = fast_matmul_types(run.hardware), SLOW_TYPE_COST
+            flops = 2 * matmul_work(run.shape, *kinds) * run.prefill_tok_s / streaming
+            prefill.setdefault(run.machine, []).append(flops / KERNEL_EFFICIENCY["matmul"])
+    if len(decode) < MIN_MACHINES_FOR_DEFAULTS:
         return None
-    return statistics.median(statistics.median(v) for v in by_machine.values())
+    return CoreRates(
+        decode=learn_rates([(hardware[m], statistics.median(v)) for m, v in decode.items()]),
+        prefill=learn_rates(
+            [(hardware[m], statistics.median(v)) for m, v in prefill.items()], "FLOP"
+        )
+        if len(prefill) >= MIN_MACHINES_FOR_DEFAULTS
+        else None,
+    )
 
 
-def ratios(run: CorpusRun, per_thread: float | None = None) -> tuple[float | None, float | None]:
+def ratios(
+    run: CorpusRun, per_thread: CoreRates | None = None
+) -> tuple[float | None, float | None]:
     """(decode, prefill) measured / prior-predicted for one run."""
     prior = prior_for(run.hardware, run.threads, per_thread)
     predicted = predict(run.shape, prior, depth=run.depth, prompt=run.prompt)
@@ -179,7 +212,7 @@ def correction(hw: dict[str, Any], runs: list[CorpusRun]) -> Correction | None:
     if per_thread is None:
         return None
     machines = len({r.machine for r in runs})
-    basis = f"per-thread bandwidth learnt from {machines} profiled machines"
+    basis = f"per-core rates learnt from {machines} profiled machines"
     return Correction(None, None, "calibrated", basis, per_thread)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from sizer.hardware.record import HardwareRecord
+from sizer.speed.cores import CoreRates, streaming_threads, theoretical_bandwidth
 from sizer.speed.model import SpeedParams
 
 # (make bench-speed, 2026-11-25: 2-core AMD EPYC Zen 3, llama.cpp 0.3.36; means of the 1-
@@ -77,25 +78,18 @@ def _measurements(hw: HardwareRecord) -> list[dict[str, Any]]:
 
 
 def prior_params(
-    hw: HardwareRecord, threads: int, per_thread_bandwidth: float | None = None
+    hw: HardwareRecord, threads: int, core_rates: CoreRates | None = None
 ) -> SpeedParams:
     """Tier 2 (kernels x fitted efficiency) when the record has kernel measurements, else
-    tier 3 (per-thread defaults: ``per_thread_bandwidth`` where the profile corpus has
-    taught one, see ``sizer.speed.corpus``, else the documented figure)."""
+    tier 3: per-core decode and prefill rates (``core_rates``, learnt from the profile corpus,
+    see ``sizer.speed.cores``; else the documented per-thread figures) on the cores the
+    threads use, the decode bandwidth capped by the memory's."""
     bandwidth = kernel_figure(hw, "memory_read_bandwidth", threads)
     flops = kernel_figure(hw, "matmul_f32", threads)
     if bandwidth and flops:
         source = f"kernels at {threads} thread(s) x fitted efficiency"
     else:
-        per_thread = per_thread_bandwidth or DEFAULT_BANDWIDTH_PER_THREAD
-        bandwidth = min(per_thread * threads, _bandwidth_cap(hw))
-        flops = DEFAULT_FLOPS_PER_THREAD * threads * (2 if _has_avx512(hw) else 1)
-        defaults = (
-            f"defaults, {per_thread / 1e9:.0f} GB/s per thread learnt from profiles"
-            if per_thread_bandwidth
-            else "documented defaults"
-        )
-        source = f"{defaults} (no kernel measurements: run 'sizer probe --measure')"
+        bandwidth, flops, source = _from_core_rates(hw, threads, core_rates)
     e = KERNEL_EFFICIENCY
     return SpeedParams(
         threads=threads,
@@ -112,9 +106,41 @@ def prior_params(
     )
 
 
+def _from_core_rates(
+    hw: HardwareRecord, threads: int, rates: CoreRates | None
+) -> tuple[float, float, str]:
+    """Bandwidth, matmul FLOP/s and source for a record without kernel measurements: per-core
+    figures learnt from the corpus where it has taught them, on the cores the threads use, the
+    bandwidth capped by the memory's. The per-layer overheads stay the documented ones:
+    scaling them by the core's speed or dividing them among threads was tried and measured
+    no better (make bench-unseen: a 96-thread two-socket EPYC gets slower, not faster, per
+    layer, its threads' barriers cost more than they share)."""
+    streaming = streaming_threads(hw, threads)
+    if rates is None:
+        per_core, flops_per_core = DEFAULT_BANDWIDTH_PER_THREAD, _default_flops(hw)
+        bases = ["documented defaults"]
+    else:
+        per_core, decode_basis = rates.decode.for_hardware(hw)
+        flops_per_core, prefill_basis = (
+            rates.prefill.for_hardware(hw) if rates.prefill else (_default_flops(hw), "default")
+        )
+        bases = [
+            f"{per_core / 1e9:.0f} GB/s per core ({decode_basis})",
+            f"{flops_per_core / 1e9:.0f} GFLOP/s per core ({prefill_basis})",
+        ]
+    bandwidth = min(per_core * streaming, _bandwidth_cap(hw))
+    learnt = f"learnt from profiles: {'; '.join(bases)}" if rates else bases[0]
+    source = f"{learnt} (no kernel measurements: run 'sizer probe --measure')"
+    return bandwidth, flops_per_core * streaming, source
+
+
+def _default_flops(hw: HardwareRecord) -> float:
+    return DEFAULT_FLOPS_PER_THREAD * (2 if _has_avx512(hw) else 1)
+
+
 def _bandwidth_cap(hw: dict[str, Any]) -> float:
-    theoretical = (hw.get("memory") or {}).get("theoretical_bandwidth_bytes_s")
-    if isinstance(theoretical, int | float) and theoretical > 0:
+    theoretical = theoretical_bandwidth(hw)
+    if theoretical:
         return theoretical * THEORETICAL_BANDWIDTH_SHARE
     return DEFAULT_BANDWIDTH_CAP
 
