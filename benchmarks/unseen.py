@@ -36,7 +36,9 @@ import json
 import statistics
 import time
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from sizer.hardware.db import load, match
@@ -46,6 +48,7 @@ from sizer.speed.devices import gpu_params
 from sizer.speed.errors import cpu_class
 from sizer.speed.gpu_fit import GpuRun, efficiency_table, fit, gpu_runs
 from sizer.speed.model import predict
+from sizer.speed.sparse import corpus_cost, with_cost
 
 NAIVE_FRACTION = 0.5
 
@@ -84,9 +87,34 @@ def _labelled(corpus: Corpus, read: Callable[[Corpus], list]) -> list:
     ]
 
 
-def predicted_gpu(run: GpuRun, training: list[GpuRun]) -> tuple[float, float]:
+Group = Callable[[Any, str], str]
+SparseCost = Callable[[str], float | None]
+
+
+def sparse_costs(
+    runs: list[tuple[CorpusRun, str]], gpu: list[tuple[GpuRun, str]], group: Group
+) -> SparseCost:
+    """The MoE streaming cost (sizer.speed.sparse) fitted without the held-out group, by group."""
+
+    @cache
+    def cost(held: str) -> float | None:
+        return corpus_cost(
+            [r for r, s in runs if group(r, s) != held], [r for r, s in gpu if group(r, s) != held]
+        )
+
+    return cost
+
+
+def no_cost(held: str) -> float | None:
+    return None
+
+
+def predicted_gpu(
+    run: GpuRun, training: list[GpuRun], cost: float | None = None
+) -> tuple[float, float]:
     """Decode and prefill tok/s of a GPU run at its class's efficiencies, fitted on
-    ``training`` (the class default where the training runs are too few)."""
+    ``training`` (the class default where the training runs are too few), and the MoE
+    streaming cost fitted without it."""
     assert run.figures is not None
     fitted = fit(training, run.gpu_class)
     params = gpu_params(
@@ -97,6 +125,7 @@ def predicted_gpu(run: GpuRun, training: list[GpuRun]) -> tuple[float, float]:
         fitted.matmul_fraction,
         fitted.quant_fraction,
     )
+    params = with_cost(params, cost)
     p = predict(run.shape, params, depth=run.depth, prompt=run.prompt)
     return p.decode_tok_s, p.prefill_tok_s
 
@@ -107,7 +136,9 @@ def naive_gpu_decode(run: GpuRun) -> float | None:
     return NAIVE_FRACTION * run.figures.bandwidth_gbs * 1e9 / run.shape.decode_weight_bytes
 
 
-def scored_gpu(runs: list[tuple[GpuRun, str]], group: Callable[[GpuRun, str], str]) -> list[dict]:
+def scored_gpu(
+    runs: list[tuple[GpuRun, str]], group: Group, cost: SparseCost = no_cost
+) -> list[dict]:
     """One row per predictable GPU run: its errors when its whole group is held out."""
     rows = []
     for run, source in runs:
@@ -115,7 +146,7 @@ def scored_gpu(runs: list[tuple[GpuRun, str]], group: Callable[[GpuRun, str], st
             continue
         held = group(run, source)
         training = [r for r, s in runs if group(r, s) != held]
-        decode, prefill = predicted_gpu(run, training)
+        decode, prefill = predicted_gpu(run, training, cost(held))
         rows.append(
             {
                 "machine": run.label,
@@ -132,9 +163,12 @@ def scored_gpu(runs: list[tuple[GpuRun, str]], group: Callable[[GpuRun, str], st
     return rows
 
 
-def predicted(run: CorpusRun, training: list[CorpusRun]) -> tuple[float, float]:
-    """Decode and prefill tok/s for ``run`` from its record and the training runs only."""
-    params = params_from_runs(run.hardware, run.threads, training)
+def predicted(
+    run: CorpusRun, training: list[CorpusRun], cost: float | None = None
+) -> tuple[float, float]:
+    """Decode and prefill tok/s for ``run`` from its record and the training runs only (and
+    the MoE streaming cost fitted without it)."""
+    params = with_cost(params_from_runs(run.hardware, run.threads, training), cost)
     p = predict(run.shape, params, depth=run.depth, prompt=run.prompt)
     return p.decode_tok_s, p.prefill_tok_s
 
@@ -146,13 +180,15 @@ def naive_decode(run: CorpusRun) -> float | None:
     return NAIVE_FRACTION * theoretical / run.shape.decode_weight_bytes
 
 
-def scored(runs: list[tuple[CorpusRun, str]], group: Callable[[CorpusRun, str], str]) -> list[dict]:
+def scored(
+    runs: list[tuple[CorpusRun, str]], group: Group, cost: SparseCost = no_cost
+) -> list[dict]:
     """One row per run: its errors when its whole group is held out."""
     rows = []
     for run, source in runs:
         held = group(run, source)
         training = [r for r, s in runs if group(r, s) != held]
-        decode, prefill = predicted(run, training)
+        decode, prefill = predicted(run, training, cost(held))
         naive = naive_decode(run)
         rows.append(
             {
@@ -264,12 +300,13 @@ def main() -> None:
     for rejected in corpus.rejected:
         print(f"skipped: {rejected.problems[0]}")
     runs, gpu = labelled_runs(corpus), labelled_gpu_runs(corpus)
-    splits = {
-        "leave one source out": scored(runs, lambda run, source: source)
-        + scored_gpu(gpu, lambda run, source: source),
-        "leave one machine out": scored(runs, lambda run, source: run.machine)
-        + scored_gpu(gpu, lambda run, source: run.machine),
-    }
+    splits = {}
+    for split, group in (
+        ("leave one source out", by_source),
+        ("leave one machine out", by_machine),
+    ):
+        cost = sparse_costs(runs, gpu, group)
+        splits[split] = scored(runs, group, cost) + scored_gpu(gpu, group, cost)
     sources = sorted({s for _, s in runs} | {s for _, s in gpu})
     print(
         f"{len(runs)} CPU and {len(gpu)} GPU runs from {len(sources)} sources: {', '.join(sources)}"
@@ -297,8 +334,7 @@ def main() -> None:
         f"{cover['cpu_from_database_by_name']} of {cover['cpu_runs']} CPU runs from the "
         "hardware database by CPU name (sizer fleet)"
     )
-    gpu_runs_only = [run for run, _ in gpu]
-    fitted = efficiency_table(gpu_runs_only, time.strftime("%Y-%m-%d"))
+    fitted = fitted_tables([run for run, _ in runs], [run for run, _ in gpu])
     print("\nGPU efficiencies fitted on the whole corpus (what sizer uses):")
     for name, eff in fitted["classes"].items():
         print(
@@ -306,6 +342,9 @@ def main() -> None:
             f"{eff['layer_s'] * 1e6:.0f} us/layer, FP16 matrix peak x{eff['matmul_fraction']:.2f}"
             f", int8 peak x{eff['quant_fraction']:.2f} ({eff['basis']})"
         )
+    sparse = fitted["sparse"]
+    cost = sparse["stream_cost"] or 1.0
+    print(f"  mixture of experts: streaming time x{cost:.2f} ({sparse['basis']})")
     args.out.mkdir(parents=True, exist_ok=True)
     target = args.out / f"unseen-{time.strftime('%Y%m%d-%H%M%S')}.json"
     data = {
@@ -322,6 +361,27 @@ def main() -> None:
     if args.write_efficiency:
         args.write_efficiency.write_text(json.dumps(fitted, indent=1) + "\n")
         print(f"wrote {args.write_efficiency}")
+
+
+def by_source(run: Any, source: str) -> str:
+    return source
+
+
+def by_machine(run: Any, source: str) -> str:
+    return run.machine
+
+
+def fitted_tables(cpu: list[CorpusRun], gpu: list[GpuRun]) -> dict:
+    """What sizer uses, fitted on the whole corpus: the GPU classes' efficiencies and the MoE
+    streaming cost (sizer/speed/gpu_efficiency.json)."""
+    table = efficiency_table(gpu, time.strftime("%Y-%m-%d"))
+    machines = {r.machine for r in cpu if r.shape.sparse and r.decode_tok_s}
+    machines |= {r.machine for r in gpu if r.shape.sparse and r.decode_tok_s and r.figures}
+    table["sparse"] = {
+        "stream_cost": corpus_cost(cpu, gpu),
+        "basis": f"fitted on the MoE decode runs of {len(machines)} machines, CPU and GPU",
+    }
+    return table
 
 
 def errors_table(lines: list[dict], n_sources: int) -> dict:

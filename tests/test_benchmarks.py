@@ -145,14 +145,23 @@ def test_unseen_never_trains_on_the_group_it_scores(monkeypatch):
     source_of_run = {id(run): source for run, source in runs}
     seen: list[tuple[str, set[str]]] = []
 
-    def spy(run, training):
+    def spy(run, training, cost):
         seen.append((source_of_run[id(run)], {source_of_run[id(r)] for r in training}))
         return 1.0, 1.0
 
+    def cost_spy(cpu, gpu):  # the MoE streaming cost is fitted without the held source too
+        fitted_on.append({source_of_run[id(r)] for r in cpu})
+        return None
+
+    fitted_on: list[set[str]] = []
     monkeypatch.setattr(unseen, "predicted", spy)
-    rows = unseen.scored(runs, lambda run, source: source)
+    monkeypatch.setattr(unseen, "corpus_cost", cost_spy)
+    rows = unseen.scored(runs, unseen.by_source, unseen.sparse_costs(runs, [], unseen.by_source))
     assert len(rows) == len(runs) and len({s for _, s in runs}) >= 3
     assert all(held not in training and training for held, training in seen)
+    sources = {s for _, s in runs}
+    assert len(fitted_on) == len(sources)  # once per held-out source
+    assert all(len(sources - training) == 1 for training in fitted_on)
 
 
 def test_unseen_prints_every_split_and_the_coverage(tmp_path):
@@ -177,8 +186,9 @@ def test_the_committed_prediction_errors_are_what_bench_unseen_measures_now():
     unseen = _unseen()
     corpus = load_corpus([Path(__file__).parents[1] / "profiles"])
     runs, gpu = unseen.labelled_runs(corpus), unseen.labelled_gpu_runs(corpus)
-    by_source = lambda run, source: source  # noqa: E731
-    rows = unseen.scored(runs, by_source) + unseen.scored_gpu(gpu, by_source)
+    cost = unseen.sparse_costs(runs, gpu, unseen.by_source)
+    rows = unseen.scored(runs, unseen.by_source, cost)
+    rows += unseen.scored_gpu(gpu, unseen.by_source, cost)
     sources = {s for _, s in runs} | {s for _, s in gpu}
     fresh = unseen.errors_table(unseen.summary(rows), len(sources))
     text = resources.files("sizer.speed").joinpath("prediction_errors.json").read_text()
@@ -190,11 +200,10 @@ def test_the_committed_prediction_errors_are_what_bench_unseen_measures_now():
         for metric in ("decode", "prefill"):
             assert committed["classes"][name][metric] == pytest.approx(figures[metric])
     # the GPU efficiencies sizer uses are the fit over the whole corpus as it is
-    from sizer.speed.gpu_fit import efficiency_table
-
-    efficiencies = efficiency_table([run for run, _ in gpu], "today")["classes"]
+    fresh = unseen.fitted_tables([run for run, _ in runs], [run for run, _ in gpu])
     text = resources.files("sizer.speed").joinpath("gpu_efficiency.json").read_text()
-    committed = json.loads(text)["classes"]
-    assert committed.keys() == efficiencies.keys()
-    for name, fitted in efficiencies.items():
-        assert committed[name] == pytest.approx(fitted), name
+    committed = json.loads(text)
+    assert committed["classes"].keys() == fresh["classes"].keys()
+    for name, fitted in fresh["classes"].items():
+        assert committed["classes"][name] == pytest.approx(fitted), name
+    assert committed["sparse"] == pytest.approx(fresh["sparse"])  # the MoE streaming cost

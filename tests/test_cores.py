@@ -91,7 +91,8 @@ def test_an_x86_avx512_core_falls_back_to_x86_not_to_all():
 
 
 def run(machine: str, hw: dict, threads: int, tok_s: float, size: int, streamed: int):
-    shape = SpeedShape(32, streamed, 7_000_000_000, 32 * 8192, {"Q4_0": 7_000_000_000})
+    sparse = streamed < 0.5 * size
+    shape = SpeedShape(32, streamed, 7_000_000_000, 32 * 8192, {"Q4_0": 7_000_000_000}, sparse)
     return CorpusRun(
         machine=machine,
         label=machine,
@@ -103,7 +104,6 @@ def run(machine: str, hw: dict, threads: int, tok_s: float, size: int, streamed:
         decode_tok_s=tok_s,
         prefill_tok_s=None,
         model="m",
-        sparse=streamed < 0.5 * size,
     )
 
 

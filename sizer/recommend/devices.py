@@ -39,6 +39,7 @@ from sizer.speed.devices import (
 )
 from sizer.speed.gpu_fit import AMD, APPLE, CUDA, efficiency
 from sizer.speed.model import SpeedParams
+from sizer.speed.sparse import committed_cost, with_cost
 
 NPU_MAX_PARAMS_B = 8.5  # Qwen3-8B (8.2B) runs; 14B models fail
 # Device classes of OpenVINO's places, whose typical error comes from openvino_fit's
@@ -64,6 +65,7 @@ def llama_gpu_params(figures: GpuFigures, device_class: str, name: str) -> Speed
         fitted.matmul_fraction,
         fitted.quant_fraction,
     )
+    params = with_cost(params, committed_cost())  # a mixture of experts' slower streaming
     return params.with_source(f"{params.source}; {device_class} {fitted.basis}", "estimated")
 
 

@@ -49,9 +49,6 @@ class CorpusRun:
     decode_tok_s: float | None
     prefill_tok_s: float | None
     model: str
-    # A token reads well under half the file: a mixture of experts (its decode is slower per
-    # byte than a dense model's, so it says nothing about how fast a core streams)
-    sparse: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,25 +82,28 @@ def _corpus_run(run: dict[str, Any], hw: dict[str, Any], profile: dict[str, Any]
     decode, prefill = steady(metrics, "decode_tok_s"), steady(metrics, "prefill_tok_s")
     if not decode and not prefill:
         return None
-    fields = {k: v for k, v in shape.items() if k != "source"}
     return CorpusRun(
         machine=hardware_key(hw),
         label=machine_label(hw),
         hardware=hw,
         threads=config["threads"],
-        shape=SpeedShape(**fields),
+        shape=run_shape(run["model"]),
         depth=mean_depth(config, decode),
         prompt=config.get("prompt_tokens") or 512,
         decode_tok_s=decode,
         prefill_tok_s=prefill,
         model=run["model"].get("catalog_id") or run["model"]["file_name"],
-        sparse=_reads_under_half(run["model"], fields["decode_weight_bytes"]),
     )
 
 
-def _reads_under_half(model: dict[str, Any], streamed: int) -> bool:
+def run_shape(model: dict[str, Any]) -> SpeedShape:
+    """A profile run's speed shape. Shapes imported from llama-bench's labels do not say
+    whether the model is a mixture of experts; a token that reads under half the file does."""
+    fields = {k: v for k, v in model["speed_shape"].items() if k != "source"}
     size = model.get("size_bytes")
-    return isinstance(size, int | float) and size > 0 and streamed < 0.5 * size
+    if "sparse" not in fields and isinstance(size, int | float) and size > 0:
+        fields["sparse"] = fields["decode_weight_bytes"] < 0.5 * size
+    return SpeedShape(**fields)
 
 
 def mean_depth(config: dict[str, Any], decode: float | None) -> int:
@@ -157,7 +157,7 @@ def learned_per_thread(runs: list[CorpusRun]) -> CoreRates | None:
         hardware[run.machine] = run.hardware
         if (
             run.decode_tok_s
-            and not run.sparse
+            and not run.shape.sparse
             and run.depth <= SHALLOW_DEPTH
             and run.threads <= BANDWIDTH_RUN_MAX_THREADS
             and run.shape.decode_weight_bytes >= BANDWIDTH_RUN_MIN_BYTES
@@ -203,7 +203,9 @@ def correction(hw: dict[str, Any], runs: list[CorpusRun]) -> Correction | None:
         return None
     per_thread = learned_per_thread(runs)
     target = identity(hw)
-    mine = [r for r in runs if same_hardware(target, identity(r.hardware))]
+    # a mixture of experts' slower streaming is its own term (sizer.speed.sparse), not the
+    # machine's: only dense runs say how this hardware differs from the prior
+    mine = [r for r in runs if not r.shape.sparse and same_hardware(target, identity(r.hardware))]
     if mine:  # only this machine's ratios are needed: a fleet asks once per configuration
         pairs = [ratios(run, per_thread) for run in mine]
         decode, prefill = _median([d for d, _ in pairs]), _median([p for _, p in pairs])

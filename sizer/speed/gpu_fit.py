@@ -115,7 +115,7 @@ def gpu_runs(corpus: Corpus) -> list[GpuRun]:
 
 
 def gpu_run(run: dict[str, Any], hw: dict[str, Any]) -> GpuRun | None:
-    from sizer.speed.corpus import mean_depth, steady
+    from sizer.speed.corpus import mean_depth, run_shape, steady
 
     backend, config, metrics = run["backend"], run["config"], run["metrics"]
     shape = (run["model"] or {}).get("speed_shape")
@@ -138,7 +138,7 @@ def gpu_run(run: dict[str, Any], hw: dict[str, Any]) -> GpuRun | None:
         gpu_class=cls,
         gpu=str(acc.get("name")),
         figures=corpus_gpu_figures(acc, vendor, hw),
-        shape=SpeedShape(**{k: v for k, v in shape.items() if k != "source"}),
+        shape=run_shape(run["model"]),
         depth=mean_depth(config, decode),
         prompt=config.get("prompt_tokens") or 512,
         decode_tok_s=decode,
@@ -190,7 +190,8 @@ def fit(runs: list[GpuRun], cls: str) -> GpuEfficiency:
     machines = {r.machine for r in mine}
     if len(machines) < MIN_MACHINES:
         return DEFAULTS[cls]
-    fraction, layer_s = _fit_decode([r for r in mine if r.decode_tok_s])
+    # a mixture of experts streams slower per byte (sizer.speed.sparse): dense runs only
+    fraction, layer_s = _fit_decode([r for r in mine if r.decode_tok_s and not r.shape.sparse])
     prefill = [r for r in mine if r.prefill_tok_s]
     on_int8 = [r for r in prefill if _on_int8_peak(r)]
     matmul = _fit_prefill([r for r in prefill if not _on_int8_peak(r)])

@@ -5,7 +5,7 @@ reaches, not what a spec sheet says):
 
 - decode, seconds per token at KV depth ``d``::
 
-      weight bytes streamed / bandwidth
+      weight bytes streamed / bandwidth (x sparse_stream_cost for a mixture of experts)
       + attention FLOPs at d / attention throughput
       + layers x per-layer overhead
 
@@ -50,6 +50,10 @@ class SpeedShape:
     attn_macs_per_position: int  # QK and AV multiply-adds per query per cached position
     # matmul_params by ggml type: prefill speed depends on the type's kernel (see SpeedParams)
     matmul_params_by_type: dict[str, int] = field(default_factory=dict)
+    # A mixture of experts: each token reads its routed experts' slices of the expert tensors
+    # (decode_weight_bytes counts only those), which streams slower per byte than a dense
+    # model's whole matrices (SpeedParams.sparse_stream_cost)
+    sparse: bool = False
 
 
 def _expert_share(name: str, dims: tuple[int, ...], n_expert_used: int) -> float:
@@ -80,6 +84,7 @@ def speed_shape(model: ModelMemoryShape) -> SpeedShape:
         matmul_params=int(sum(by_type.values())),
         attn_macs_per_position=per_layer_heads * model.n_layers,
         matmul_params_by_type={kind: int(n) for kind, n in sorted(by_type.items())},
+        sparse=model.n_expert_used > 0,
     )
 
 
@@ -112,6 +117,9 @@ class SpeedParams:
     decode_token_s: float = 0.0
     first_token_s: float = 0.0
     first_token_reads_weights: bool = False
+    # How many times longer a mixture of experts' routed weights take to stream than a dense
+    # model's (sizer.speed.sparse: fitted on the corpus's MoE runs, CPU and GPU alike)
+    sparse_stream_cost: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -165,11 +173,17 @@ def prefill_features(
 def decode_s_per_token(shape: SpeedShape, params: SpeedParams, depth: int = 0) -> float:
     streamed, attn, layers = decode_features(shape, depth)
     return (
-        streamed / params.bandwidth_bytes_s
+        streaming_s(shape, params, streamed)
         + attn / params.decode_attn_flop_s
         + layers * params.decode_layer_s
         + params.decode_token_s
     )
+
+
+def streaming_s(shape: SpeedShape, params: SpeedParams, streamed: float) -> float:
+    """Seconds to stream ``streamed`` bytes of ``shape``'s weights for one token."""
+    cost = params.sparse_stream_cost if shape.sparse else 1.0
+    return streamed * cost / params.bandwidth_bytes_s
 
 
 def prefill_s_per_token(shape: SpeedShape, params: SpeedParams, depth: int, prompt: int) -> float:

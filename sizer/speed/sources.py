@@ -9,6 +9,9 @@
    ("measured"), else the per-core bandwidth the profiled machines show ("calibrated").
 4. **The prior** (``sizer.speed.prior``): kernel measurements x fitted efficiencies, else
    documented defaults — "estimated".
+
+Whichever it is, a mixture of experts streams at the corpus's MoE cost (``sizer.speed.sparse``):
+no calibration here runs one.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from sizer.speed import cache
 from sizer.speed.model import SpeedParams, fit_params
 from sizer.speed.observe import observations
 from sizer.speed.prior import prior_params
+from sizer.speed.sparse import committed_cost, with_cost
 
 Progress = Callable[[str], None]
 # (this machine's Hardware, threads, progress, fresh) -> freshly calibrated figures
@@ -58,4 +62,4 @@ def cpu_params(
         params = fit_params(
             runs, params, f"calibrated on {len(runs)} run(s) measured here at {threads} thread(s)"
         )
-    return params
+    return with_cost(params, committed_cost())  # a mixture of experts' slower streaming
