@@ -7,21 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from sizer.speed.model import SpeedParams, SpeedShape, decode_s_per_token, speed_shape
+from sizer.speed.model import SpeedShape, decode_s_per_token, speed_shape
 from sizer.speed.sparse import SparseRun, committed_cost, fit_cost, needed_cost, with_cost
-from tests.test_speed import _model
+from tests.test_speed import PARAMS, _model
 
-PARAMS = SpeedParams(
-    threads=4,
-    bandwidth_bytes_s=50e9,
-    decode_attn_flop_s=10e9,
-    decode_layer_s=2e-4,
-    matmul_flop_s=90e9,
-    prefill_attn_flop_s=20e9,
-    prefill_layer_s=1e-5,
-    source="test",
-    confidence="calibrated",
-)
 MOE = SpeedShape(48, 2_000_000_000, 3_000_000_000, 48 * 8192, {"Q4_K": 3_000_000_000}, True)
 DENSE = replace(MOE, sparse=False)
 
