@@ -49,3 +49,17 @@ def test_the_cost_is_what_each_run_needs_and_the_median_over_machines():
 def test_sizer_uses_a_cost_fitted_on_the_corpus():
     cost = committed_cost()
     assert cost is not None and 1.0 < cost < 4.0
+
+
+def test_a_moe_run_measured_here_fits_the_dense_bandwidth_back():
+    from sizer.speed.model import Observation, fit_params, predict
+
+    costly = with_cost(PARAMS, 2.0)
+    runs = [
+        Observation(MOE, depth, 512, predict(MOE, costly, depth=depth).decode_tok_s, None)
+        for depth in (0, 4096)
+    ]
+    start = replace(costly, bandwidth_bytes_s=PARAMS.bandwidth_bytes_s / 3)
+    fitted = fit_params(runs, start, "test")
+    assert fitted.bandwidth_bytes_s == pytest.approx(PARAMS.bandwidth_bytes_s)
+    assert fitted.sparse_stream_cost == 2.0

@@ -280,7 +280,7 @@ def fit_params(observations: list[Observation], prior: SpeedParams, source: str)
     Nonsense fits (a negative throughput from noisy data) fall back the same way.
     """
     decode = [
-        (*decode_features(o.shape, o.depth), 1.0 / o.decode_tok_s)
+        (*_cost_weighted(decode_features(o.shape, o.depth), o.shape, prior), 1.0 / o.decode_tok_s)
         for o in observations
         if o.decode_tok_s
     ]
@@ -305,6 +305,15 @@ def fit_params(observations: list[Observation], prior: SpeedParams, source: str)
         source=source,
         confidence="calibrated",
     )
+
+
+def _cost_weighted(
+    features: tuple[float, float, float], shape: SpeedShape, params: SpeedParams
+) -> tuple[float, float, float]:
+    """A mixture of experts' bytes count sparse_stream_cost times: fitted to a MoE run, the
+    bandwidth stays what a dense model streams at."""
+    streamed, attn, layers = features
+    return streaming_s(shape, params, streamed) * params.bandwidth_bytes_s, attn, layers
 
 
 def _fit_pair(

@@ -57,9 +57,10 @@ def cpu_params(
         params = params_from_corpus(hw, threads, corpus)
     if params is None:
         params = prior_params(hw, threads)
+    params = with_cost(params, committed_cost())  # a mixture of experts' slower streaming
     runs = observations(records, hw, threads)
     if runs:
         params = fit_params(
             runs, params, f"calibrated on {len(runs)} run(s) measured here at {threads} thread(s)"
         )
-    return with_cost(params, committed_cost())  # a mixture of experts' slower streaming
+    return params
