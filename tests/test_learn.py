@@ -131,3 +131,21 @@ def test_estimate_shows_the_peak_memory_profiles_measured(monkeypatch):
     assert measured[0]["n_ctx"] >= measured[-1]["n_ctx"]
     text = CliRunner().invoke(app, args[:-1]).output
     assert "measured in profiles: peak RSS" in text
+
+
+def test_estimate_predicts_the_speed_with_the_error_of_its_tier(monkeypatch, tmp_path):
+    """No calibration here and no profile: the prior's figures, with the measured error of
+    the CPU class beside them; the JSON carries the same."""
+    from sizer.cli import app
+
+    monkeypatch.setenv("SIZER_PROFILES", str(tmp_path))  # an empty corpus
+    args = ["estimate", "qwen2.5-coder-1.5b", "--quant", "Q4_K_M", "--ctx", "8192"]
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    speed = json.loads(result.output)["speed"]
+    assert speed["confidence"] == "estimated" and speed["ctx"] == 8192
+    assert 0 < speed["decode_tok_s_full_context"] < speed["decode_tok_s"]
+    assert speed["ttft_s"] == pytest.approx(speed["prompt_tokens"] / speed["prefill_tok_s"])
+    assert speed["typical_error"]["device_class"].startswith("CPU ")
+    text = CliRunner().invoke(app, args).output
+    assert "speed here (llama.cpp CPU" in text and "measured error of such estimates" in text

@@ -68,6 +68,7 @@ def estimate_command(
     from sizer.estimate import KV_BYTES_PER_ELEMENT, estimate_memory
     from sizer.models.resolve import resolve
     from sizer.probe import probe
+    from sizer.recommend.answer import model_speed
 
     if kv_type not in KV_BYTES_PER_ELEMENT:
         raise typer.BadParameter(
@@ -86,6 +87,7 @@ def estimate_command(
     if unified:
         verdict += "\n" + unified
     measured = measured_in_profiles(resolved)
+    speed = model_speed(resolved, hw.to_dict(), ctx)
     if as_json:
         record = {
             "model": resolved.label,
@@ -98,11 +100,14 @@ def estimate_command(
             "gpu_offload": offload,
             "shared_gpu": unified,
             "measured_in_profiles": [asdict(p) for p in measured],
+            "speed": speed.to_dict(),
         }
         typer.echo(json.dumps(record, indent=2))
     else:
         typer.echo(render_estimate(resolved, estimate, verdict))
         for line in render_measured(measured):
+            typer.echo(line)
+        for line in render_speed(speed):
             typer.echo(line)
 
 
@@ -132,4 +137,18 @@ def render_measured(measured: list) -> list[str]:
     ]
     if len(measured) > MAX_MEASURED_LINES:
         lines.append(f"  … and {len(measured) - MAX_MEASURED_LINES} more run(s) in the profiles")
+    return lines
+
+
+def render_speed(speed) -> list[str]:
+    """The predicted CPU speed, where its figures come from, and how wrong such figures are."""
+    lines = [
+        f"speed here (llama.cpp CPU, {speed.threads} thread(s)): prefill "
+        f"{speed.prefill_tok_s:.0f} tok/s (first token after {speed.ttft_s:.1f} s for a "
+        f"{speed.prompt_tokens}-token prompt), decode {speed.decode_tok_s:.1f} tok/s "
+        f"({speed.decode_tok_s_full:.1f} with all {speed.ctx} tokens in context)",
+        f"  from: {speed.params.source} ({speed.params.confidence})",
+    ]
+    if speed.error is not None:
+        lines.append(f"  measured error of such estimates: {speed.error}")
     return lines

@@ -144,3 +144,78 @@ def _machine(hardware: dict[str, Any] | None) -> tuple[dict[str, Any], Hardware 
 
     live = probe()
     return live.to_dict(), live
+
+
+ESTIMATE_PROMPT_TOKENS = 512  # the prompt `sizer estimate` quotes prefill and TTFT for
+
+
+@dataclass(frozen=True)
+class ModelSpeed:
+    """One model's predicted llama.cpp CPU speed on this machine, without loading it."""
+
+    threads: int
+    prompt_tokens: int
+    prefill_tok_s: float
+    ttft_s: float
+    decode_tok_s: float  # right after the prompt
+    decode_tok_s_full: float  # with the whole context filled
+    ctx: int
+    params: SpeedParams
+    error: TypicalError | None  # None: calibrated on this machine, or measured hardware
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "threads": self.threads,
+            "prompt_tokens": self.prompt_tokens,
+            "prefill_tok_s": self.prefill_tok_s,
+            "ttft_s": self.ttft_s,
+            "decode_tok_s": self.decode_tok_s,
+            "decode_tok_s_full_context": self.decode_tok_s_full,
+            "ctx": self.ctx,
+            "source": self.params.source,
+            "confidence": self.params.confidence,
+            "typical_error": self.error.to_dict() if self.error else None,
+        }
+
+
+def model_speed(
+    resolved: ResolvedModel, hw: dict[str, Any], ctx: int, *, corpus=None, records=None
+) -> ModelSpeed:
+    """How fast ``resolved`` should run on the CPU of ``hw`` (this machine's record) from the
+    best figures there are without measuring anything now: a cached calibration, runs
+    measured here, the profile corpus, else the prior. A figure not calibrated here carries
+    the typical error of its CPU class (``make bench-unseen``)."""
+    from sizer.profiles.corpus import load_corpus
+    from sizer.recommend import results_records
+    from sizer.speed.model import decode_s_per_token, speed_shape, workload_speed
+
+    threads = threads_for(hw)
+    found = results_records(None) if records is None else records
+    corpus = load_corpus() if corpus is None else corpus
+    params = cpu_params(hw, threads, found, corpus=corpus)
+    shape = speed_shape(resolved.memory)
+    prompt = min(ESTIMATE_PROMPT_TOKENS, ctx)
+    first = workload_speed(shape, params, prompt)
+    error = None if _measured_here(hw, threads, found) else typical_error(cpu_class(hw))
+    if params.confidence == "measured":  # a profile of this very hardware
+        error = None
+    return ModelSpeed(
+        threads=threads,
+        prompt_tokens=prompt,
+        prefill_tok_s=first.prefill_tok_s,
+        ttft_s=first.ttft_s,
+        decode_tok_s=first.decode_tok_s,
+        decode_tok_s_full=1.0 / decode_s_per_token(shape, params, ctx),
+        ctx=ctx,
+        params=params,
+        error=error,
+    )
+
+
+def _measured_here(hw: dict[str, Any], threads: int, records: list[dict[str, Any]]) -> bool:
+    """Whether ``cpu_params`` had this machine's own figures: its cached calibration or runs
+    measured on it (then the CPU class's error over other machines does not apply)."""
+    from sizer.speed import cache
+    from sizer.speed.observe import observations
+
+    return cache.load_cached(hw, threads) is not None or bool(observations(records, hw, threads))
