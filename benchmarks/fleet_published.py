@@ -21,7 +21,7 @@ from pathlib import Path
 from sizer.hardware.db import load, match
 from sizer.hardware.db_machine import hardware_record
 from sizer.profiles.corpus import load_corpus
-from sizer.speed.corpus import corpus_runs, learned_per_thread
+from sizer.speed.corpus import corpus_runs, learned_core_rates
 from sizer.speed.model import predict
 from sizer.speed.prior import prior_params
 
@@ -39,7 +39,7 @@ def rows_for(corpus) -> list[dict]:
         if found.entry is None:
             continue
         hw = hardware_record(found.entry, RAM_BYTES)
-        learnt = learned_per_thread([r for r in runs if r.machine != run.machine])
+        learnt = learned_core_rates([r for r in runs if r.machine != run.machine])
         alone = predict(
             run.shape, prior_params(hw, run.threads), depth=run.depth, prompt=run.prompt
         )

@@ -50,9 +50,7 @@ def leave_one_out(corpus) -> list[dict]:
             for run in mine:
                 if tier == "same":
                     own = correction(run.hardware, [r for r in mine if r is not run])
-                    prior = prior_for(
-                        run.hardware, run.threads, own.per_thread_bandwidth if own else None
-                    )
+                    prior = prior_for(run.hardware, run.threads, own.core_rates if own else None)
                     decode, prefill = errors(run, corrected(prior, own)) if own else (None, None)
                     found.append(
                         (
@@ -61,7 +59,7 @@ def leave_one_out(corpus) -> list[dict]:
                         )
                     )
                     continue
-                learnt = fix.per_thread_bandwidth if (tier == "with" and fix) else None
+                learnt = fix.core_rates if (tier == "with" and fix) else None
                 prior = prior_for(run.hardware, run.threads, learnt)
                 params = corrected(prior, fix) if (tier == "with" and fix) else prior
                 found.append(errors(run, params))

@@ -15,7 +15,7 @@ from sizer.speed.cores import (
     streaming_threads,
     theoretical_bandwidth,
 )
-from sizer.speed.corpus import CorpusRun, learned_per_thread
+from sizer.speed.corpus import CorpusRun, learned_core_rates
 from sizer.speed.model import SpeedShape
 from sizer.speed.prior import KERNEL_EFFICIENCY, THEORETICAL_BANDWIDTH_SHARE, prior_params
 
@@ -110,7 +110,7 @@ def run(machine: str, hw: dict, threads: int, tok_s: float, size: int, streamed:
 def test_a_mixture_of_experts_teaches_no_per_core_rate():
     dense = [run(f"m{i}", x86(None), 2, 5.0, 4_000_000_000, 4_000_000_000) for i in range(3)]
     moe = run("moe", x86(None), 2, 1.0, 12_000_000_000, 1_500_000_000)
-    learnt = learned_per_thread([*dense, moe])
+    learnt = learned_core_rates([*dense, moe])
     assert learnt is not None and learnt.decode.machines == 3
     expected = 5.0 * 4e9 / 2 / KERNEL_EFFICIENCY["bandwidth"]
     assert learnt.decode.overall == pytest.approx(expected)

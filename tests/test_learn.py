@@ -15,7 +15,7 @@ from sizer.speed.corpus import (
     corpus_runs,
     corrected,
     correction,
-    learned_per_thread,
+    learned_core_rates,
     params_from_corpus,
     prior_for,
     ratios,
@@ -68,7 +68,7 @@ def test_same_hardware_makes_it_measured(corpus):
     assert fix.confidence == "measured" and "profile of this hardware" in fix.basis
     params = params_from_corpus(m2.hardware, m2.threads, corpus)
     got = predict(m2.shape, params, depth=m2.depth, prompt=m2.prompt).decode_tok_s
-    learnt = learned_per_thread(runs)  # the prior the ratios are taken against
+    learnt = learned_core_rates(runs)  # the prior the ratios are taken against
     mine = [ratios(r, learnt)[0] for r in runs if r.machine == m2.machine and r.decode_tok_s]
     prior = prior_for(m2.hardware, m2.threads, learnt)
     assert got / predict(m2.shape, prior, depth=m2.depth, prompt=m2.prompt).decode_tok_s == (
@@ -78,17 +78,17 @@ def test_same_hardware_makes_it_measured(corpus):
 
 def test_unknown_hardware_is_calibrated_by_the_per_core_rates_profiles_show(corpus):
     runs = corpus_runs(corpus)
-    learnt = learned_per_thread(runs)
+    learnt = learned_core_rates(runs)
     assert learnt is not None and 12e9 < learnt.decode.overall < 40e9  # modern cores, raw
     assert learnt.prefill is not None and 10e9 < learnt.prefill.overall < 200e9
     target = hw("Intel Core i5-1335U", 10)
     fix = correction(target, runs)
-    assert fix.confidence == "calibrated" and fix.per_thread_bandwidth == learnt
+    assert fix.confidence == "calibrated" and fix.core_rates == learnt
     assert fix.decode is None and fix.prefill is None  # no other machine's ratio is borrowed
     params = params_from_corpus(target, 2, corpus)
     assert params.bandwidth_bytes_s == pytest.approx(prior_for(target, 2, learnt).bandwidth_bytes_s)
     assert "learnt from profiles" in params.source and "GB/s per core" in params.source
-    assert learned_per_thread(runs[:3]) is None or len({r.machine for r in runs[:3]}) >= 3
+    assert learned_core_rates(runs[:3]) is None or len({r.machine for r in runs[:3]}) >= 3
     assert correction(hw("Anything", 4), []) is None
 
 

@@ -12,7 +12,7 @@ read at once does the memory cap the sum. Prefill is compute-bound throughout. S
     prefill FLOP/s   = streaming cores(t) x per-core FLOP/s
 
 Each per-core figure is learnt from the profile corpus (``sizer.speed.corpus.
-learned_per_thread``: dense few-thread decode runs, short-prompt prefill runs), as a median
+learned_core_rates``: dense few-thread decode runs, short-prompt prefill runs), as a median
 per cycle where the clock is known (the probe's maximum, else the hardware database's for the
 CPU's name) and per thread otherwise, for the core's class:
 

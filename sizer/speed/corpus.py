@@ -9,7 +9,7 @@ machine:
   correction: confidence "measured";
 - otherwise the profiled machines calibrate the prior's figures that matter most for an
   unknown CPU: how fast one core decodes and prefills, per core class and per cycle
-  (``learned_per_thread``, ``sizer.speed.cores``; 3 machines at least): "calibrated";
+  (``learned_core_rates``, ``sizer.speed.cores``; 3 machines at least): "calibrated";
 - without either, the prior stands: "estimated".
 
 Why not corrections from *similar* machines (same architecture, vendor, vector width)? That
@@ -57,7 +57,7 @@ class Correction:
     prefill: float | None
     confidence: str  # "measured", "calibrated", or "estimated" (learnt defaults only)
     basis: str  # which machines, in words
-    per_thread_bandwidth: CoreRates | None = None  # the prior's per-core read rates, learnt
+    core_rates: CoreRates | None = None  # the per-core rates the prior was given, learnt
 
 
 def corpus_runs(corpus: Corpus) -> list[CorpusRun]:
@@ -123,10 +123,10 @@ def steady(metrics: dict[str, Any], name: str) -> float | None:
     return None if (stats.get("cv") or 0.0) > UNSTABLE_CV else stats.get("median")
 
 
-def prior_for(hw: dict[str, Any], threads: int, per_thread: CoreRates | None = None) -> SpeedParams:
+def prior_for(hw: dict[str, Any], threads: int, rates: CoreRates | None = None) -> SpeedParams:
     from sizer.speed.prior import prior_params
 
-    return prior_params(hw, threads, per_thread)
+    return prior_params(hw, threads, rates)
 
 
 # Runs that say how fast one core streams memory: a model large enough to be memory-bound
@@ -140,7 +140,7 @@ MIN_MACHINES_FOR_DEFAULTS = 3
 SHORT_PROMPT = 512
 
 
-def learned_per_thread(runs: list[CorpusRun]) -> CoreRates | None:
+def learned_core_rates(runs: list[CorpusRun]) -> CoreRates | None:
     """What one core reaches, as the prior counts it (before its efficiency factors), per core
     class and per cycle (``sizer.speed.cores``): decode bytes streamed per second, from the
     corpus's few-thread decode runs of models large enough to be dominated by their weights,
@@ -180,11 +180,9 @@ def learned_per_thread(runs: list[CorpusRun]) -> CoreRates | None:
     )
 
 
-def ratios(
-    run: CorpusRun, per_thread: CoreRates | None = None
-) -> tuple[float | None, float | None]:
+def ratios(run: CorpusRun, rates: CoreRates | None = None) -> tuple[float | None, float | None]:
     """(decode, prefill) measured / prior-predicted for one run."""
-    prior = prior_for(run.hardware, run.threads, per_thread)
+    prior = prior_for(run.hardware, run.threads, rates)
     predicted = predict(run.shape, prior, depth=run.depth, prompt=run.prompt)
     decode = run.decode_tok_s / predicted.decode_tok_s if run.decode_tok_s else None
     prefill = run.prefill_tok_s / predicted.prefill_tok_s if run.prefill_tok_s else None
@@ -201,21 +199,21 @@ def correction(hw: dict[str, Any], runs: list[CorpusRun]) -> Correction | None:
     per-thread bandwidth the profiled machines show ("calibrated"), else nothing."""
     if not runs:
         return None
-    per_thread = learned_per_thread(runs)
+    rates = learned_core_rates(runs)
     target = identity(hw)
     # a mixture of experts' slower streaming is its own term (sizer.speed.sparse), not the
     # machine's: only dense runs say how this hardware differs from the prior
     mine = [r for r in runs if not r.shape.sparse and same_hardware(target, identity(r.hardware))]
     if mine:  # only this machine's ratios are needed: a fleet asks once per configuration
-        pairs = [ratios(run, per_thread) for run in mine]
+        pairs = [ratios(run, rates) for run in mine]
         decode, prefill = _median([d for d, _ in pairs]), _median([p for _, p in pairs])
         basis = f"profile of this hardware ({mine[0].label})"
-        return Correction(decode, prefill, "measured", basis, per_thread)
-    if per_thread is None:
+        return Correction(decode, prefill, "measured", basis, rates)
+    if rates is None:
         return None
     machines = len({r.machine for r in runs})
     basis = f"per-core rates learnt from {machines} profiled machines"
-    return Correction(None, None, "calibrated", basis, per_thread)
+    return Correction(None, None, "calibrated", basis, rates)
 
 
 def corrected(params: SpeedParams, fix: Correction) -> SpeedParams:
@@ -247,5 +245,5 @@ def params_from_corpus(hw: dict[str, Any], threads: int, corpus: Corpus) -> Spee
 def params_from_runs(hw: dict[str, Any], threads: int, runs: list[CorpusRun]) -> SpeedParams:
     """``params_from_corpus`` over a chosen set of corpus runs (an evaluation's training set)."""
     fix = correction(hw, runs)
-    prior = prior_for(hw, threads, fix.per_thread_bandwidth if fix else None)
+    prior = prior_for(hw, threads, fix.core_rates if fix else None)
     return corrected(prior, fix) if fix else prior
