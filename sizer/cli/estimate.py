@@ -130,13 +130,17 @@ def measured_in_profiles(resolved) -> list:
 def render_measured(measured: list) -> list[str]:
     from sizer.units import gib
 
-    lines = [
-        f"measured in profiles: peak RSS {gib(p.peak_rss_bytes)} on {p.machine} "
-        f"({p.backend}, context {p.n_ctx or '?'})"
-        for p in measured[:MAX_MEASURED_LINES]
-    ]
-    if len(measured) > MAX_MEASURED_LINES:
-        lines.append(f"  … and {len(measured) - MAX_MEASURED_LINES} more run(s) in the profiles")
+    # runs that read alike (the same peak at the same context) are one line
+    lines = list(
+        dict.fromkeys(
+            f"measured in profiles: peak RSS {gib(p.peak_rss_bytes)} on {p.machine} "
+            f"({p.backend}, context {p.n_ctx or '?'})"
+            for p in measured
+        )
+    )
+    if len(lines) > MAX_MEASURED_LINES:
+        more = len(lines) - MAX_MEASURED_LINES
+        lines = [*lines[:MAX_MEASURED_LINES], f"  … and {more} more in the profiles"]
     return lines
 
 
