@@ -68,6 +68,7 @@ def estimate_command(
     from sizer.estimate import KV_BYTES_PER_ELEMENT, estimate_memory
     from sizer.models.resolve import resolve
     from sizer.probe import probe
+    from sizer.profiles.corpus import load_corpus
     from sizer.recommend.answer import model_speed
 
     if kv_type not in KV_BYTES_PER_ELEMENT:
@@ -86,8 +87,9 @@ def estimate_command(
     unified = shared_gpu(estimate, hw)
     if unified:
         verdict += "\n" + unified
-    measured = measured_in_profiles(resolved)
-    speed = model_speed(resolved, hw.to_dict(), ctx)
+    corpus = load_corpus()  # read once: the peaks measured and the speed figures
+    measured = measured_in_profiles(resolved, corpus)
+    speed = model_speed(resolved, hw.to_dict(), ctx, corpus=corpus)
     if as_json:
         record = {
             "model": resolved.label,
@@ -114,9 +116,9 @@ def estimate_command(
 MAX_MEASURED_LINES = 3
 
 
-def measured_in_profiles(resolved) -> list:
+def measured_in_profiles(resolved, corpus) -> list:
     """What the profile corpus measured for this file or catalog model (peak RSS)."""
-    from sizer.profiles.corpus import load_corpus, measured_peaks
+    from sizer.profiles.corpus import measured_peaks
 
     sha = None
     if resolved.path is not None and resolved.spec is not None:
@@ -124,7 +126,7 @@ def measured_in_profiles(resolved) -> list:
 
         sha = model_identity(resolved)["header_sha256"]
     catalog_id = resolved.entry.id if resolved.entry is not None else None
-    return measured_peaks(load_corpus(), sha, catalog_id, resolved.file_type)
+    return measured_peaks(corpus, sha, catalog_id, resolved.file_type)
 
 
 def render_measured(measured: list) -> list[str]:

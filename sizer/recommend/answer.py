@@ -196,9 +196,9 @@ def model_speed(
     shape = speed_shape(resolved.memory)
     prompt = min(ESTIMATE_PROMPT_TOKENS, ctx)
     first = workload_speed(shape, params, prompt)
-    error = None if _measured_here(hw, threads, found) else typical_error(cpu_class(hw))
-    if params.confidence == "measured":  # a profile of this very hardware
-        error = None
+    # this machine's own figures (calibrated or measured here, or a profile of this very
+    # hardware) carry no class error over other machines
+    own = params.confidence == "measured" or _measured_here(hw, threads, found)
     return ModelSpeed(
         threads=threads,
         prompt_tokens=prompt,
@@ -208,7 +208,7 @@ def model_speed(
         decode_tok_s_full=1.0 / decode_s_per_token(shape, params, ctx),
         ctx=ctx,
         params=params,
-        error=error,
+        error=None if own else typical_error(cpu_class(hw)),
     )
 
 
